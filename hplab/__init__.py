@@ -1,0 +1,34 @@
+"""hplab: a hands-on course on tuning neural-network hyperparameters.
+
+    >>> import hplab
+    >>> data = hplab.load_dataset("spirals", n_samples=600, noise=0.2, seed=0)
+    >>> model = hplab.mlp(data.n_features, data.n_outputs, depth=2, width=32, seed=0)
+    >>> hist = hplab.fit(model, data, lr=1e-2, epochs=50)   # doctest: +SKIP
+    >>> hplab.diagnose(hist).label                          # doctest: +SKIP
+"""
+
+from .data import DATASETS, Data, Split, load_dataset
+from .diagnose import Diagnosis, diagnose
+from .models import ACTIVATIONS, count_parameters, mlp
+from .train import (
+    OPTIMIZERS,
+    SCHEDULES,
+    Callback,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    dead_unit_fraction,
+    evaluate,
+    fit,
+    make_optimizer,
+    make_schedule,
+    schedule_lrs,
+)
+
+__all__ = [
+    "ACTIVATIONS", "DATASETS", "OPTIMIZERS", "SCHEDULES",
+    "Callback", "Data", "Diagnosis", "EarlyStopping", "History", "LambdaCallback", "Split",
+    "count_parameters", "dead_unit_fraction", "diagnose", "evaluate", "fit", "load_dataset",
+    "make_optimizer", "make_schedule", "mlp", "schedule_lrs",
+]
+__version__ = "0.1.0"

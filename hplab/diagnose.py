@@ -1,0 +1,141 @@
+"""Read a training run the way an experienced practitioner would, and say it in words.
+
+    >>> d = diagnose(hist)            # doctest: +SKIP
+    >>> d.label, d.evidence["best_epoch"]
+    ('overfitting', 12)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .train import History
+
+LABELS = ("diverged", "unstable", "slow", "underfitting", "overfitting", "good")
+
+# Thresholds, in one place so a lesson can show them.
+UNSTABLE_RISE = 0.5        # summed epoch-to-epoch rises of the training loss, over the starting loss,
+UNSTABLE_DROP = 0.8        # ... in a run whose loss never got below this share of its start
+SLOW_DROP = 0.5            # the loss fell by less than this share of its start ...
+SLOW_STILL_FALLING = 0.3   # ... and falls at the end at least this share of its early pace
+UNDERFIT_ACCURACY = 0.85   # training accuracy below this (classification) ...
+UNDERFIT_R2 = 0.8          # ... or training R² below this (regression) means high bias
+OVERFIT_RISE = 0.15        # final validation loss this share above its minimum ...
+OVERFIT_GAP = 0.05         # ... or a train-minus-validation metric gap above this
+
+
+@dataclass
+class Diagnosis:
+    """A label, the numbers it rests on, and what to say and do about it."""
+
+    label: str
+    evidence: dict = field(default_factory=dict)
+    explanation: str = ""
+    advice: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.label.upper()}: {self.explanation} Next: {self.advice}"
+
+    def _repr_markdown_(self) -> str:
+        facts = ", ".join(f"{k}={_fmt(v)}" for k, v in self.evidence.items())
+        return (f"**{self.label}** — {self.explanation}\n\n*Next:* {self.advice}\n\n"
+                f"<small>evidence: {facts}</small>")
+
+
+def _fmt(v):
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+def _evidence(h: History) -> dict:
+    tl, vl = h.train_loss, h.val_loss
+    start = h.initial.get("train_loss", tl[0])
+    finite_v = [(v, e) for v, e in zip(vl, h.epoch) if math.isfinite(v)]
+    best_v, best_e = min(finite_v) if finite_v else (math.inf, None)
+    rises = sum(max(0.0, b - a) for a, b in zip(tl, tl[1:]) if math.isfinite(a) and math.isfinite(b))
+    k = max(1, len(tl) // 4)  # a quarter of the run
+    head = [start] + tl[:k]
+    tail = tl[-k - 1:]
+    early_pace = (head[0] - head[-1]) / k
+    late_pace = (tail[0] - tail[-1]) / k if len(tail) > k else 0.0
+    pace = late_pace / early_pace if early_pace > 0 else 0.0
+    min_train = min((v for v in tl if math.isfinite(v)), default=math.inf)
+    return dict(
+        epochs=len(tl),
+        start_loss=start,
+        final_train_loss=tl[-1],
+        final_val_loss=vl[-1],
+        best_val_loss=best_v,
+        best_epoch=best_e,
+        loss_drop=(start - min_train) / max(start, 1e-12),
+        rise_ratio=rises / max(start, 1e-12),
+        end_pace=pace,
+        val_rise=(vl[-1] - best_v) / max(abs(best_v), 1e-12) if finite_v else math.inf,
+        train_metric=h.train_metric[-1],
+        val_metric=h.val_metric[-1],
+        gap=h.train_metric[-1] - h.val_metric[-1],
+    )
+
+
+def diagnose(history: History) -> Diagnosis:
+    """Label a run as diverged, unstable, slow, underfitting, overfitting or good.
+
+    The checks run in that order and the first that fits wins; ``evidence`` holds every number
+    used, so the verdict can be checked by eye against the curves.
+    """
+    if not isinstance(history, History):
+        raise TypeError(f"history must be an hplab History (from fit), got {type(history).__name__}")
+    if not history.epoch:
+        raise ValueError("history has no epochs to diagnose")
+    ev = _evidence(history)
+    classification = history.task == "classification"
+    name = history.metric_name
+
+    if history.status == "diverged":
+        return Diagnosis("diverged", ev,
+                         "The loss blew up: each step overshot the minimum by more than the last, "
+                         "so the weights grew until the numbers overflowed. The step size "
+                         "(learning rate) is too large for this loss surface.",
+                         "Lower the learning rate by 3-10x (or add warm-up); check the inputs "
+                         "are standardized.")
+    if ev["rise_ratio"] > UNSTABLE_RISE and ev["loss_drop"] < UNSTABLE_DROP:
+        return Diagnosis("unstable", ev,
+                         "The training loss keeps jumping back up instead of falling steadily: "
+                         "steps are so large that they bounce across the valley of the loss.",
+                         "Lower the learning rate, use a decaying schedule, or a larger batch for "
+                         "less noisy steps.")
+    if ev["loss_drop"] < SLOW_DROP and ev["end_pace"] > SLOW_STILL_FALLING:
+        return Diagnosis("slow", ev,
+                         f"The loss fell only {ev['loss_drop']:.0%} of the way and is still "
+                         "falling: training works, but the steps are too small to get far in "
+                         "this many epochs.",
+                         "Raise the learning rate (try 3-10x), switch to an adaptive optimizer "
+                         "such as Adam, or train for more epochs.")
+    low = UNDERFIT_ACCURACY if classification else UNDERFIT_R2
+    best_train_metric = max((m for m in history.train_metric if math.isfinite(m)), default=0.0)
+    if best_train_metric < low:
+        return Diagnosis("underfitting", ev,
+                         f"Even on the training data the {name} is only {ev['train_metric']:.2f}: "
+                         "the model cannot represent the pattern (high bias), so more data or "
+                         "more epochs will not fix it.",
+                         "Add capacity (more layers or units), reduce regularization (dropout, "
+                         "weight decay), or train longer if the loss is still falling.")
+    stopped_early = history.status == "early_stopped"
+    if not stopped_early and (ev["val_rise"] > OVERFIT_RISE and ev["best_epoch"] is not None
+                              and ev["best_epoch"] < ev["epochs"] * 0.8
+                              and ev["gap"] > OVERFIT_GAP / 2 or ev["gap"] > 2 * OVERFIT_GAP
+                              and ev["val_rise"] > OVERFIT_RISE):
+        return Diagnosis("overfitting", ev,
+                         f"Validation loss was lowest at epoch {ev['best_epoch']} and has risen "
+                         f"{ev['val_rise']:.0%} since, while training keeps improving (train-val "
+                         f"{name} gap {ev['gap']:.2f}): the model is memorizing noise in the "
+                         "training set (high variance).",
+                         "Stop earlier (early stopping), add dropout or weight decay, shrink the "
+                         "model, or get more training data.")
+    why = ("early stopping ended it near the best validation loss" if stopped_early
+           else "the validation loss is near its best")
+    return Diagnosis("good", ev,
+                     f"Training converged: {name} {ev['train_metric']:.2f} on training and "
+                     f"{ev['val_metric']:.2f} on validation, and {why}.",
+                     "Keep this as a baseline; tune one knob at a time against the validation "
+                     "score.")
