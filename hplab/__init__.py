@@ -10,6 +10,7 @@
 from .data import DATASETS, Data, Split, load_dataset
 from .diagnose import Diagnosis, diagnose
 from .models import ACTIVATIONS, count_parameters, mlp
+from .sweep import fit_many, fit_seeds, lr_sweep, seed_band
 from .train import (
     OPTIMIZERS,
     SCHEDULES,
@@ -30,5 +31,17 @@ __all__ = [
     "Callback", "Data", "Diagnosis", "EarlyStopping", "History", "LambdaCallback", "Split",
     "count_parameters", "dead_unit_fraction", "diagnose", "evaluate", "fit", "load_dataset",
     "make_optimizer", "make_schedule", "mlp", "schedule_lrs",
+    "fit_many", "fit_seeds", "lr_sweep", "seed_band",
+    "tune",
 ]
+
+
+def __getattr__(name):
+    # hplab.tune (search methods on Optuna) loads on first use, so `python -m hplab.tune` works
+    if name == "tune":
+        import importlib
+
+        return importlib.import_module(".tune", __name__)
+    raise AttributeError(f"module 'hplab' has no attribute {name!r}")
+
 __version__ = "0.1.0"

@@ -1,0 +1,562 @@
+"""Many networks of one architecture trained at once: learning-rate sweeps, seed bands, PBT.
+
+Training one tiny network is mostly per-step overhead, so K networks stacked into one set of
+batched matrix products cost little more than one. Each member keeps its own learning rate,
+momentum / betas, weight decay, initial weights and minibatch order, and its History matches a
+separate :func:`hplab.fit` run with the same settings (up to floating-point rounding).
+
+    >>> import hplab
+    >>> data = hplab.load_dataset("moons", seed=0)
+    >>> hists = hplab.fit_many(data, [{"lr": 1e-3}, {"lr": 1e-2}], epochs=3)
+    >>> [h.epochs_run for h in hists]
+    [3, 3]
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from typing import NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
+
+from . import _validate as check
+from .data import CLASSIFICATION, Data, Split
+from .models import ACTIVATIONS, mlp
+from .train import OPTIMIZERS, EarlyStopping, History, _threads, make_optimizer, make_schedule
+
+MEMBER_KEYS = ("lr", "momentum", "betas", "eps", "weight_decay", "seed", "data_seed")
+_RMSPROP_ALPHA = 0.99  # make_optimizer's default smoothing constant for RMSprop
+
+
+# ----------------------------------------------------------------------------- members
+
+
+def _members(configs, defaults: dict, optimizer: str, schedule, schedule_options, epochs: int):
+    """Validate every configuration; return the filled-in member dicts and their schedulers.
+
+    Each member gets a throwaway one-number PyTorch optimizer + scheduler: stepping it once per
+    epoch yields exactly the lr (and momentum / beta1, which one_cycle also cycles) that
+    ``fit`` would use in that epoch.
+    """
+    if isinstance(configs, dict) or not isinstance(configs, (list, tuple)):
+        raise TypeError(f"configs must be a list of dicts, got {type(configs).__name__}")
+    if not configs:
+        raise ValueError("configs must hold at least one configuration, got an empty list")
+    members, clocks = [], []
+    for i, cfg in enumerate(configs):
+        if not isinstance(cfg, dict):
+            raise TypeError(f"configs[{i}] must be a dict, got {type(cfg).__name__} {cfg!r}")
+        unknown = sorted(set(cfg) - set(MEMBER_KEYS))
+        if unknown:
+            raise ValueError(f"configs[{i}] key(s) {unknown} are unknown; a member may set: "
+                             f"{', '.join(MEMBER_KEYS)} (everything else is shared)")
+        m = {**defaults, **cfg}
+        try:
+            m["seed"] = check.seed(m["seed"])
+            m["data_seed"] = m["seed"] if m["data_seed"] is None else check.seed(
+                m["data_seed"], "data_seed")
+            dummy = make_optimizer([torch.zeros(1, requires_grad=True)], optimizer, lr=m["lr"],
+                                   momentum=m["momentum"], betas=m["betas"], eps=m["eps"],
+                                   weight_decay=m["weight_decay"])
+            sched = make_schedule(dummy, schedule, epochs, **(schedule_options or {}))
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"configs[{i}]: {err}") from None
+        group = dummy.param_groups[0]
+        m["lr"], m["weight_decay"] = float(m["lr"]), group["weight_decay"]
+        m["eps"] = group.get("eps", float(m["eps"]))
+        m["betas"] = tuple(group.get("betas", m["betas"]))
+        m["momentum"] = group.get("momentum", m["momentum"]) if m["momentum"] is None else m[
+            "momentum"]
+        members.append(m)
+        clocks.append((dummy, sched))
+    return members, clocks
+
+
+def _clock_now(dummy) -> tuple[float, float, float, float]:
+    """(lr, momentum, beta1, beta2) the member uses this epoch."""
+    g = dummy.param_groups[0]
+    beta1, beta2 = g.get("betas", (0.0, 0.0))
+    return g["lr"], g.get("momentum", 0.0), beta1, beta2
+
+
+def _tick(clocks) -> None:
+    for dummy, sched in clocks:
+        dummy.step()  # no gradient: a no-op that keeps the scheduler's bookkeeping happy
+        sched.step()
+
+
+# ----------------------------------------------------------------------------- the stack
+
+
+class _Stack:
+    """K networks as one (K, P) parameter matrix, with a stacked optimizer update.
+
+    The update rules are PyTorch's SGD (momentum, Nesterov), RMSprop, Adam and AdamW written
+    once for a batch of members whose hyperparameters are (K, 1) columns; the tests check them
+    against PyTorch's own optimizers through ``fit``.
+    """
+
+    def __init__(self, nets, optimizer: str, activation: str, task: str):
+        self.kind = optimizer
+        self.task = task
+        self.act = ACTIVATIONS[activation]()
+        self.shapes = [tuple(p.shape) for p in nets[0].parameters()]  # W0, b0, W1, b1, ...
+        self.sizes = [math.prod(s) for s in self.shapes]
+        with torch.no_grad():
+            self.theta = torch.stack([parameters_to_vector(n.parameters()) for n in nets])
+        self.state = {k: torch.zeros_like(self.theta) for k in self._state_names()}
+        self.steps = torch.zeros(len(nets), 1, dtype=torch.float64)
+
+    def _state_names(self):
+        return {"sgd": ("buf",), "momentum": ("buf",), "nesterov": ("buf",),
+                "rmsprop": ("square", "buf"), "adam": ("m", "v"), "adamw": ("m", "v")}[self.kind]
+
+    def __len__(self):
+        return self.theta.shape[0]
+
+    def keep(self, rows: torch.Tensor) -> None:
+        """Drop every member not in ``rows`` (a stopped member no longer costs anything)."""
+        self.theta = self.theta[rows]
+        self.state = {k: v[rows] for k, v in self.state.items()}
+        self.steps = self.steps[rows]
+
+    def copy_member(self, dst: int, src: int) -> None:
+        """Member ``dst`` takes over ``src``'s weights and optimizer state."""
+        self.theta[dst] = self.theta[src]
+        for v in self.state.values():
+            v[dst] = v[src]
+        self.steps[dst] = self.steps[src]
+
+    def forward(self, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+        """Outputs of every member: X (K, batch, in) -> (K, batch, n_outputs)."""
+        K, h = theta.shape[0], X
+        parts = torch.split(theta, self.sizes, dim=1)
+        n_layers = len(parts) // 2
+        for i in range(n_layers):
+            W = parts[2 * i].reshape(K, *self.shapes[2 * i])  # (K, out, in)
+            b = parts[2 * i + 1].reshape(K, 1, -1)  # (K, 1, out)
+            h = torch.baddbmm(b, h, W.transpose(1, 2))
+            if i < n_layers - 1:
+                h = self.act(h)
+        return h
+
+    def losses(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Mean loss of each member over its batch: (K,)."""
+        K, b = out.shape[:2]
+        if self.task == CLASSIFICATION:
+            return F.cross_entropy(out.reshape(K * b, -1), y.reshape(K * b),
+                                   reduction="none").view(K, b).mean(dim=1)
+        return ((out - y) ** 2).flatten(1).mean(dim=1)
+
+    @torch.no_grad()
+    def score(self, split: Split) -> tuple[list[float], list[float]]:
+        """Loss and metric of every member on a whole split, with ``fit``'s rules for NaN/inf."""
+        out = self.forward(self.theta, split.X.expand(len(self), -1, -1))
+        y = split.y.expand(len(self), *split.y.shape)
+        loss = self.losses(out, y)
+        if self.task == CLASSIFICATION:
+            metric = (out.argmax(dim=2) == y).float().mean(dim=1)
+        else:
+            sse = ((out - y) ** 2).flatten(1).sum(dim=1)
+            sst = ((y - y.mean(dim=1, keepdim=True)) ** 2).flatten(1).sum(dim=1).clamp_min(1e-12)
+            metric = 1 - sse / sst
+        finite_out = torch.isfinite(out).flatten(1).all(dim=1).tolist()
+        losses, metrics = [], []
+        for lo, me, ok in zip(loss.tolist(), metric.tolist(), finite_out):
+            if not math.isfinite(lo) or not ok:
+                losses.append(lo if not math.isfinite(lo) else math.inf)
+                metrics.append(math.nan)
+            else:
+                losses.append(lo)
+                metrics.append(me)
+        return losses, metrics
+
+    def train_epoch(self, X, y, order, batch_size, hyper) -> torch.Tensor:
+        """One pass: ``order`` (K, n) gives each member's minibatch order. Returns (steps, K) losses."""
+        theta = self.theta.requires_grad_(True)
+        losses = []
+        for i in range(0, order.shape[1], batch_size):
+            idx = order[:, i:i + batch_size]  # (K, batch)
+            loss = self.losses(self.forward(theta, X[idx]), y[idx])  # (K,)
+            theta.grad = None
+            loss.sum().backward()  # members do not interact: each gets its own gradient
+            with torch.no_grad():
+                self._update(theta, theta.grad, hyper)
+            losses.append(loss.detach())
+        self.theta = theta.detach()
+        return torch.stack(losses)
+
+    def _update(self, p, g, h):
+        """One optimizer step for all members; ``h`` maps names to (K, 1) hyperparameters."""
+        lr, wd, s = h["lr"], h["weight_decay"], self.state
+        if self.kind in ("sgd", "momentum", "nesterov"):
+            g = g + wd * p
+            s["buf"].mul_(h["momentum"]).add_(g)
+            g = g + h["momentum"] * s["buf"] if self.kind == "nesterov" else s["buf"]
+            p.sub_(lr * g)
+        elif self.kind == "rmsprop":
+            g = g + wd * p
+            s["square"].mul_(_RMSPROP_ALPHA).addcmul_(g, g, value=1 - _RMSPROP_ALPHA)
+            s["buf"].mul_(h["momentum"]).addcdiv_(g, s["square"].sqrt().add_(h["eps"]))
+            p.sub_(lr * s["buf"])
+        else:
+            self.steps += 1
+            if self.kind == "adamw":
+                p.mul_(1 - lr * wd)
+            else:
+                g = g + wd * p
+            beta1, beta2 = h["beta1"], h["beta2"]
+            s["m"].lerp_(g, 1 - beta1)
+            s["v"].mul_(beta2).addcmul_(g, g * (1 - beta2))
+            step_size = (h["lr64"] / (1 - h["beta1_64"] ** self.steps)).float()
+            bc2_sqrt = (1 - h["beta2_64"] ** self.steps).sqrt().float()
+            p.sub_(step_size * s["m"] / (s["v"].sqrt() / bc2_sqrt + h["eps"]))
+
+
+def _column(values, dtype=torch.float32) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.float64).view(-1, 1).to(dtype)
+
+
+# ----------------------------------------------------------------------------- fit_many
+
+
+class _Run:
+    """The bookkeeping around a stack: histories, early stopping, divergence, freezing."""
+
+    def __init__(self, data, members, clocks, *, depth, width, activation, optimizer, batch_size,
+                 epochs, schedule, early_stopping, divergence_factor, train):
+        self.data, self.train, self.members, self.clocks = data, train, members, clocks
+        self.batch_size, self.epochs = batch_size, epochs
+        self.factor = divergence_factor
+        self.nets = [mlp(data.n_features, data.n_outputs, depth=depth, width=width,
+                         activation=activation, seed=m["seed"]) for m in members]
+        self.stack = _Stack(self.nets, optimizer, activation, data.task)
+        self.alive = list(range(len(members)))  # member index of each stack row
+        self.final = [None] * len(members)  # weights of members that stopped
+        self.lr_factor = [1.0] * len(members)  # population-based training rescales lrs
+        self.gens = [torch.Generator().manual_seed(m["data_seed"]) for m in members]
+        n = len(train.y)
+        metric = "accuracy" if data.task == CLASSIFICATION else "r2"
+        self.hists = []
+        for m in members:
+            config = dict(optimizer=optimizer, lr=m["lr"], batch_size=batch_size, epochs=epochs,
+                          momentum=m["momentum"], betas=m["betas"], weight_decay=m["weight_decay"],
+                          schedule=schedule or "constant", seed=m["seed"],
+                          data_seed=m["data_seed"], n_train=n, depth=depth, width=width,
+                          activation=activation)
+            self.hists.append(History(task=data.task, config=config, metric_name=metric,
+                                      steps_per_epoch=math.ceil(n / batch_size)))
+        self.stoppers = [None] * len(members)
+        if early_stopping is not None:
+            for k in range(len(members)):
+                self.stoppers[k] = copy.copy(early_stopping)
+                self.stoppers[k]._reset()
+        self.best_theta = {}
+        self._begin()
+
+    def _begin(self):
+        (tl, tm), (vl, vm) = self.stack.score(self.train), self.stack.score(self.data.val)
+        self.limits = []
+        for k, h in enumerate(self.hists):
+            h.initial = dict(train_loss=tl[k], val_loss=vl[k], train_metric=tm[k],
+                             val_metric=vm[k])
+            self.limits.append(self.factor * max(tl[k], 1e-3) if math.isfinite(tl[k])
+                               else math.inf)
+
+    def hyper(self) -> tuple[dict, list[float]]:
+        now = [_clock_now(self.clocks[k][0]) for k in self.alive]
+        lrs = [now[r][0] * self.lr_factor[k] for r, k in enumerate(self.alive)]
+        m = [self.members[k] for k in self.alive]
+        h = dict(lr64=_column(lrs, torch.float64), momentum=_column([x[1] for x in now]),
+                 beta1_64=_column([x[2] for x in now], torch.float64),
+                 beta2=_column([x[3] for x in now]), eps=_column([x["eps"] for x in m]),
+                 weight_decay=_column([x["weight_decay"] for x in m]))
+        h["beta2_64"] = h["beta2"].double()
+        h["lr"], h["beta1"] = h["lr64"].float(), h["beta1_64"].float()
+        return h, lrs
+
+    def epoch(self, epoch: int) -> None:
+        """Train every live member one epoch, record it, and freeze the ones that stop."""
+        start = time.perf_counter()
+        hyper, lrs = self.hyper()
+        order = torch.stack([torch.randperm(len(self.train.y), generator=self.gens[k])
+                             for k in self.alive])
+        batch = self.stack.train_epoch(self.train.X, self.train.y, order, self.batch_size, hyper)
+        _tick(self.clocks)
+        (tl, tm), (vl, vm) = self.stack.score(self.train), self.stack.score(self.data.val)
+        seconds = time.perf_counter() - start  # the whole stack's epoch, shared by its members
+        stopped = []
+        for r, k in enumerate(self.alive):
+            h = self.hists[k]
+            h.epoch.append(epoch)
+            for name, v in (("train_loss", tl), ("val_loss", vl), ("train_metric", tm),
+                            ("val_metric", vm)):
+                getattr(h, name).append(v[r])
+            h.lr.append(lrs[r])
+            h.seconds.append(seconds)
+            h.batch_loss.extend(batch[:, r].tolist())
+            if self._should_stop(k, r, epoch):
+                stopped.append(r)
+        if stopped:
+            for r in stopped:
+                self.final[self.alive[r]] = self.stack.theta[r].clone()
+            rows = [r for r in range(len(self.alive)) if r not in stopped]
+            self.stack.keep(torch.tensor(rows, dtype=torch.long))
+            self.alive = [self.alive[r] for r in rows]
+
+    def _should_stop(self, k: int, r: int, epoch: int) -> bool:
+        h = self.hists[k]
+        train_loss = h.train_loss[-1]
+        if not math.isfinite(train_loss) or train_loss > self.limits[k]:
+            h.status, h.stopped_epoch = "diverged", epoch
+            h.stop_reason = (f"training loss {train_loss:.3g} at epoch {epoch} is "
+                             + ("not a number" if not math.isfinite(train_loss) else
+                                f"over {self.factor:g}x the starting loss "
+                                f"{h.initial['train_loss']:.3g}"))
+            return True
+        es = self.stoppers[k]
+        if es is None:
+            return False
+        value = getattr(h, es.monitor)[-1]
+        if math.isfinite(value) and es._improved(value):
+            es.best, es.best_epoch, es.wait = value, epoch, 0
+            if es.restore_best_weights:
+                self.best_theta[k] = self.stack.theta[r].clone()
+            return False
+        es.wait += 1
+        if es.wait < es.patience:
+            return False
+        h.status, h.stopped_epoch = "early_stopped", epoch
+        h.stop_reason = (f"{es.monitor} did not improve by more than {es.min_delta:g} "
+                         f"for {es.patience} epochs (best at epoch {es.best_epoch})")
+        return True
+
+    def finish(self) -> list:
+        """Close every History (best epoch, restored weights); return the trained networks."""
+        for r, k in enumerate(self.alive):
+            self.final[k] = self.stack.theta[r].clone()
+        for k, h in enumerate(self.hists):
+            finite = [(v, e) for v, e in zip(h.val_loss, h.epoch) if math.isfinite(v)]
+            h.best_epoch = min(finite)[1] if finite else None
+            es = self.stoppers[k]
+            if es is not None and es.best_epoch is not None:
+                h.best_epoch = es.best_epoch
+                if es.restore_best_weights and not h.diverged:
+                    self.final[k] = self.best_theta[k]
+            vector_to_parameters(self.final[k], self.nets[k].parameters())
+            self.nets[k].eval()
+        return self.nets
+
+
+def _prepare(data, configs, *, depth, width, activation, optimizer, batch_size, epochs,
+             schedule, schedule_options, early_stopping, divergence_factor, train_split, lr,
+             momentum, betas, eps, weight_decay, seed, data_seed):
+    if not isinstance(data, Data):
+        raise TypeError(f"data must be an hplab Data bundle (see load_dataset), "
+                        f"got {type(data).__name__}")
+    optimizer = check.choice("optimizer", optimizer, OPTIMIZERS)
+    epochs = check.integer("epochs", epochs, low=1, high=100_000)
+    divergence_factor = check.number("divergence_factor", divergence_factor, low=1,
+                                     low_open=True)
+    train = data.train if train_split is None else train_split
+    if not isinstance(train, Split):
+        raise TypeError(f"train_split must be a Split (X, y), got {type(train).__name__}")
+    n = len(train.y)
+    batch_size = check.integer("batch_size", batch_size, low=1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be <= the training split size ({n}), got {batch_size}")
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"early_stopping must be an EarlyStopping or None, got {early_stopping!r}")
+    if schedule_options is not None and not isinstance(schedule_options, dict):
+        raise TypeError(f"schedule_options must be a dict, got {type(schedule_options).__name__}")
+    mlp(data.n_features, data.n_outputs, depth=depth, width=width, activation=activation)
+    defaults = dict(lr=lr, momentum=momentum, betas=betas, eps=eps, weight_decay=weight_decay,
+                    seed=seed, data_seed=data_seed)
+    members, clocks = _members(configs, defaults, optimizer, schedule, schedule_options, epochs)
+    return _Run(data, members, clocks, depth=depth, width=width, activation=activation,
+                optimizer=optimizer, batch_size=batch_size, epochs=epochs, schedule=schedule,
+                early_stopping=early_stopping, divergence_factor=divergence_factor, train=train)
+
+
+def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation: str = "relu",
+             optimizer: str = "adam", batch_size: int = 32, epochs: int = 20,
+             lr: float = 1e-3, momentum: float | None = None, betas=(0.9, 0.999),
+             eps: float = 1e-8, weight_decay: float = 0.0, seed: int = 0,
+             data_seed: int | None = None, schedule: str | None = None,
+             schedule_options: dict | None = None, early_stopping: EarlyStopping | None = None,
+             divergence_factor: float = 10.0, train_split: Split | None = None,
+             threads: int = 1, return_models: bool = False):
+    """Train one MLP per configuration, all in a single vectorized run.
+
+    A member ``{"seed": s, "data_seed": d, "lr": ...}`` matches
+    ``hplab.fit(hplab.mlp(..., seed=s), data, seed=d, lr=..., ...)``: ``seed`` sets the initial
+    weights and ``data_seed`` (default: the same as ``seed``) the minibatch order.
+
+    Args:
+        configs: a list of dicts; each may set lr, momentum, betas, eps, weight_decay, seed,
+            data_seed. Keyword arguments of the same names are the defaults for every member.
+        depth, width, activation: the shared architecture (see :func:`hplab.mlp`; no dropout).
+        optimizer, batch_size, epochs, schedule, schedule_options, divergence_factor,
+            train_split: shared, with the same meaning as in :func:`hplab.fit`.
+        early_stopping: an :class:`EarlyStopping` used as a template: each member stops on its
+            own and keeps its own best weights.
+        return_models: also return the trained networks.
+
+    Returns:
+        One :class:`History` per configuration, in order (and the networks, if asked). A member
+        that diverges is frozen with ``status="diverged"``; the others carry on.
+        ``seconds`` holds the wall time of the whole vectorized epoch.
+
+    Example:
+        >>> hists = fit_many(data, [{"lr": lr} for lr in (1e-3, 1e-2, 1e-1)],
+        ...                  optimizer="sgd", epochs=30)  # doctest: +SKIP
+    """
+    threads = check.integer("threads", threads, low=1, high=256)
+    check.boolean("return_models", return_models)
+    run = _prepare(data, configs, depth=depth, width=width, activation=activation,
+                   optimizer=optimizer, batch_size=batch_size, epochs=epochs, schedule=schedule,
+                   schedule_options=schedule_options, early_stopping=early_stopping,
+                   divergence_factor=divergence_factor, train_split=train_split, lr=lr,
+                   momentum=momentum, betas=betas, eps=eps, weight_decay=weight_decay, seed=seed,
+                   data_seed=data_seed)
+    with _threads(threads):
+        for epoch in range(1, run.epochs + 1):
+            if not run.alive:
+                break
+            run.epoch(epoch)
+        nets = run.finish()
+    return (run.hists, nets) if return_models else run.hists
+
+
+# ----------------------------------------------------------------------------- seeds and sweeps
+
+
+def fit_seeds(data: Data, seeds=(0, 1, 2, 3, 4), *, data_seeds: bool = True,
+              **settings) -> list[History]:
+    """The same configuration trained once per seed, in one vectorized run.
+
+    Args:
+        seeds: initialisation seeds, one member each (at least one, no repeats).
+        data_seeds: also vary the minibatch order with the seed (else every member uses
+            ``data_seed``, default 0, so only the initial weights differ).
+        settings: anything :func:`fit_many` accepts (lr, optimizer, epochs, depth, ...).
+
+    Example:
+        >>> hists = fit_seeds(data, seeds=range(5), lr=1e-2, epochs=30)  # doctest: +SKIP
+        >>> band = seed_band(hists)                                      # doctest: +SKIP
+    """
+    seeds = _seed_list(seeds)
+    check.boolean("data_seeds", data_seeds)
+    if "configs" in settings or "seed" in settings:
+        raise TypeError("fit_seeds takes the seeds through `seeds`, not `seed` or `configs`")
+    if data_seeds:
+        configs = [{"seed": s, "data_seed": s} for s in seeds]
+    else:
+        base = settings.pop("data_seed", None)
+        base = 0 if base is None else check.seed(base, "data_seed")
+        configs = [{"seed": s, "data_seed": base} for s in seeds]
+    return fit_many(data, configs, **settings)
+
+
+def _seed_list(seeds) -> list[int]:
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a list of integers, got {type(seeds).__name__} {seeds!r}")
+    seeds = [check.seed(s, "seeds") for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed, got none")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must not repeat, got {seeds}")
+    return seeds
+
+
+class Band(NamedTuple):
+    """Mean and spread of one number across runs, per epoch (arrays of equal length)."""
+
+    epoch: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    low: np.ndarray  # smallest run at that epoch
+    high: np.ndarray  # largest run at that epoch
+    count: np.ndarray  # runs still going at that epoch (early stopping ends some sooner)
+
+
+def seed_band(histories, key: str = "val_loss") -> Band:
+    """Per-epoch mean, standard deviation and min..max of ``key`` over several Histories.
+
+    Runs that stopped early simply stop counting; diverged (non-finite) values are left out.
+
+    Example:
+        >>> band = seed_band(fit_seeds(data, seeds=range(5)))   # doctest: +SKIP
+        >>> band.mean[-1], band.std[-1]                           # doctest: +SKIP
+    """
+    if isinstance(histories, History) or not isinstance(histories, (list, tuple)):
+        raise TypeError(f"histories must be a list of History objects, got "
+                        f"{type(histories).__name__}")
+    if not histories:
+        raise ValueError("histories must hold at least one History, got an empty list")
+    for i, h in enumerate(histories):
+        if not isinstance(h, History):
+            raise TypeError(f"histories[{i}] must be a History, got {type(h).__name__}")
+    keys = ("train_loss", "val_loss", "train_metric", "val_metric", "lr")
+    key = check.choice("key", key, keys)
+    length = max(h.epochs_run for h in histories)
+    if length == 0:
+        raise ValueError("histories must contain at least one trained epoch, got none")
+    table = np.full((len(histories), length), np.nan)
+    for i, h in enumerate(histories):
+        table[i, :h.epochs_run] = getattr(h, key)
+    table[~np.isfinite(table)] = np.nan
+    count = np.isfinite(table).sum(axis=0)
+    cols = count > 0
+    t = table[:, cols]
+    return Band(epoch=np.arange(1, length + 1)[cols], mean=np.nanmean(t, axis=0),
+                std=np.nanstd(t, axis=0), low=np.nanmin(t, axis=0), high=np.nanmax(t, axis=0),
+                count=count[cols])
+
+
+class LRSweep(NamedTuple):
+    """One network per learning rate: the curves and where each one ended."""
+
+    lrs: list
+    histories: list
+    final_train_loss: list  # inf for a run that diverged
+    final_val_loss: list
+
+    @property
+    def best_lr(self) -> float | None:
+        """The learning rate with the lowest final validation loss (None if all diverged)."""
+        finite = [(v, lr) for v, lr in zip(self.final_val_loss, self.lrs) if math.isfinite(v)]
+        return min(finite)[1] if finite else None
+
+
+def lr_sweep(data: Data, lrs, *, seed: int = 0, **settings) -> LRSweep:
+    """Train one network per learning rate at once (same seed, same minibatch order).
+
+    Args:
+        lrs: learning rates (> 0), e.g. ``np.logspace(-4, 0, 24)``.
+        settings: anything :func:`fit_many` accepts (optimizer, epochs, depth, width, ...).
+
+    Example:
+        >>> sweep = lr_sweep(data, np.logspace(-4, 0, 24), optimizer="sgd", epochs=20)  # doctest: +SKIP
+        >>> sweep.best_lr                                                                 # doctest: +SKIP
+    """
+    if isinstance(lrs, (str, bytes)) or not hasattr(lrs, "__iter__"):
+        raise TypeError(f"lrs must be a list of learning rates, got {type(lrs).__name__} {lrs!r}")
+    lrs = [check.positive("lrs", float(lr) if isinstance(lr, np.floating) else lr) for lr in lrs]
+    if not lrs:
+        raise ValueError("lrs must hold at least one learning rate, got none")
+    if {"configs", "lr", "return_models"} & set(settings):
+        raise TypeError("lr_sweep takes the learning rates through `lrs` (not `lr` or `configs`) "
+                        "and returns no models; use fit_many for those")
+    hists = fit_many(data, [{"lr": lr} for lr in lrs], seed=seed, **settings)
+
+    def last(h, k):
+        return math.inf if h.diverged or not h.epoch else getattr(h, k)[-1]
+
+    return LRSweep(lrs, hists, [last(h, "train_loss") for h in hists],
+                   [last(h, "val_loss") for h in hists])

@@ -1,0 +1,226 @@
+"""fit_many and friends, checked against sequential hplab.fit (PyTorch's optimizers) as the oracle."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import hplab
+from hplab.sweep import LRSweep, fit_many, fit_seeds, lr_sweep, seed_band
+
+CURVES = ("train_loss", "val_loss", "train_metric", "val_metric", "lr", "batch_loss")
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return hplab.load_dataset("moons", n_samples=240, noise=0.25, seed=0)
+
+
+def sequential(data, member, *, depth=2, width=16, activation="relu", **settings):
+    """The oracle: one ordinary fit per member."""
+    net = hplab.mlp(data.n_features, data.n_outputs, depth=depth, width=width,
+                    activation=activation, seed=member.get("seed", 0))
+    knobs = {k: member[k] for k in ("lr", "momentum", "betas", "weight_decay") if k in member}
+    hist = hplab.fit(net, data, seed=member.get("data_seed", member.get("seed", 0)),
+                     **knobs, **settings)
+    return hist, net
+
+
+def assert_same_run(got, want, got_net=None, want_net=None, rel=1e-4):
+    assert got.status == want.status
+    assert got.epoch == want.epoch
+    assert got.best_epoch == want.best_epoch
+    assert got.steps_per_epoch == want.steps_per_epoch
+    for key in CURVES:
+        a, b = np.array(getattr(got, key)), np.array(getattr(want, key))
+        np.testing.assert_allclose(a, b, rtol=rel, atol=rel, equal_nan=True, err_msg=key)
+    for key in ("train_loss", "val_loss", "train_metric", "val_metric"):
+        assert got.initial[key] == pytest.approx(want.initial[key], rel=1e-6, abs=1e-6)
+    if got_net is not None:
+        for p, q in zip(got_net.parameters(), want_net.parameters()):
+            torch.testing.assert_close(p, q, rtol=rel, atol=rel)
+
+
+MEMBERS = {
+    "sgd": [dict(lr=0.1), dict(lr=0.3, seed=1, data_seed=7, weight_decay=1e-3)],
+    "momentum": [dict(lr=0.05), dict(lr=0.02, seed=1, momentum=0.5, weight_decay=1e-3)],
+    "nesterov": [dict(lr=0.05, momentum=0.8), dict(lr=0.02, seed=2, data_seed=3)],
+    "rmsprop": [dict(lr=1e-3), dict(lr=3e-3, seed=1, momentum=0.5, weight_decay=1e-3)],
+    "adam": [dict(lr=1e-2), dict(lr=3e-3, seed=1, betas=(0.8, 0.99), weight_decay=1e-3)],
+    "adamw": [dict(lr=1e-2, weight_decay=0.1), dict(lr=3e-3, seed=1, betas=(0.5, 0.9))],
+}
+
+
+@pytest.mark.parametrize("optimizer", hplab.OPTIMIZERS)
+def test_each_member_matches_a_sequential_fit(moons, optimizer):
+    members = MEMBERS[optimizer]
+    hists, nets = fit_many(moons, members, optimizer=optimizer, width=16, batch_size=16,
+                           epochs=4, return_models=True)
+    assert len(hists) == len(members)
+    for member, hist, net in zip(members, hists, nets):
+        want, want_net = sequential(moons, member, optimizer=optimizer, batch_size=16, epochs=4)
+        assert_same_run(hist, want, net, want_net)
+
+
+@pytest.mark.parametrize("optimizer,schedule", [("adam", "one_cycle"), ("sgd", "one_cycle"),
+                                                ("momentum", "warmup_cosine"), ("rmsprop", "step")])
+def test_schedules_match_fit_including_cycled_momentum(moons, optimizer, schedule):
+    members = [dict(lr=0.02), dict(lr=0.05, seed=3)]
+    hists = fit_many(moons, members, optimizer=optimizer, schedule=schedule, width=16,
+                     epochs=5)
+    for member, hist in zip(members, hists):
+        want, _ = sequential(moons, member, optimizer=optimizer, schedule=schedule, epochs=5)
+        assert_same_run(hist, want)
+    assert len(set(hists[0].lr)) > 1  # the schedule really moved the learning rate
+
+
+def test_a_diverging_member_is_frozen_and_the_others_carry_on(moons):
+    calm = [dict(lr=0.05), dict(lr=0.1, seed=2)]
+    alone = fit_many(moons, calm, optimizer="momentum", width=16, epochs=6)
+    mixed, nets = fit_many(moons, [calm[0], dict(lr=50.0, seed=1), calm[1]],
+                           optimizer="momentum", width=16, epochs=6, return_models=True)
+    blown = mixed[1]
+    assert blown.status == "diverged" and blown.epochs_run < 6
+    assert "starting loss" in blown.stop_reason or "not a number" in blown.stop_reason
+    for got, want in zip((mixed[0], mixed[2]), alone):
+        assert got.status == "completed" and got.epochs_run == 6
+        assert_same_run(got, want, rel=1e-5)
+    want, want_net = sequential(moons, dict(lr=50.0, seed=1), optimizer="momentum",
+                                epochs=6)
+    assert want.status == "diverged" and want.stopped_epoch == blown.stopped_epoch
+
+
+def test_early_stopping_is_per_member_with_best_weights_restored(moons):
+    small = moons.subset(40, seed=0)  # overfits fast, so validation loss turns up early
+    members = [dict(lr=0.03), dict(lr=0.001, seed=1), dict(lr=0.1, seed=2)]
+    stopper = hplab.EarlyStopping(patience=3)
+    hists, nets = fit_many(small, members, width=16, batch_size=8, epochs=40,
+                           early_stopping=stopper, return_models=True)
+    assert len({h.epochs_run for h in hists}) > 1  # members stopped at different epochs
+    assert any(h.status == "early_stopped" for h in hists)
+    for member, hist, net in zip(members, hists, nets):
+        want, want_net = sequential(small, member, batch_size=8, epochs=40,
+                                    early_stopping=hplab.EarlyStopping(patience=3))
+        assert_same_run(hist, want, net, want_net)
+        assert hist.stop_reason == want.stop_reason
+
+
+def test_regression_members_match_fit():
+    sine = hplab.load_dataset("sine", n_samples=120, seed=1)
+    members = [dict(lr=1e-2), dict(lr=3e-2, seed=4)]
+    hists = fit_many(sine, members, activation="tanh", width=16, epochs=4)
+    for member, hist in zip(members, hists):
+        want, _ = sequential(sine, member, activation="tanh", epochs=4)
+        assert_same_run(hist, want)
+    assert hists[0].metric_name == "r2"
+
+
+def test_same_seed_same_result_and_config_records_both_seeds(moons):
+    members = [dict(lr=1e-2, seed=5, data_seed=9)]
+    a = fit_many(moons, members, width=8, epochs=2)[0]
+    b = fit_many(moons, members, width=8, epochs=2)[0]
+    assert a.val_loss == b.val_loss and a.batch_loss == b.batch_loss
+    assert a.config["seed"] == 5 and a.config["data_seed"] == 9 and a.config["width"] == 8
+
+
+def test_shared_keywords_are_defaults_that_members_override(moons):
+    hists = fit_many(moons, [{}, {"lr": 0.3}], lr=0.05, optimizer="sgd", width=8, epochs=1)
+    assert [h.lr[0] for h in hists] == [0.05, 0.3]
+
+
+@pytest.mark.parametrize("configs,kwargs,error,words", [
+    ([], {}, ValueError, "at least one"),
+    ({"lr": 0.1}, {}, TypeError, "configs must be a list"),
+    ([{"lr": 0.1}, "fast"], {}, TypeError, "configs[1] must be a dict"),
+    ([{"depth": 3}], {}, ValueError, "key(s) ['depth'] are unknown"),
+    ([{"lr": 0.1}, {"lr": -1}], {}, ValueError, "configs[1]: lr must be > 0, got -1"),
+    ([{"seed": -2}], {}, ValueError, "configs[0]: seed must be >= 0"),
+    ([{"lr": 0.1, "momentum": 0}], {"optimizer": "momentum"}, ValueError, "momentum must be > 0"),
+    ([{}], {"optimizer": "lbfgs"}, ValueError, "optimizer 'lbfgs' is unknown"),
+    ([{}], {"batch_size": 10_000}, ValueError, "batch_size must be <="),
+    ([{}], {"width": 0}, ValueError, "width must be >= 1, got 0"),
+    ([{}], {"early_stopping": 5}, TypeError, "early_stopping must be an EarlyStopping"),
+    ([{}], {"schedule": "sometimes"}, ValueError, "schedule 'sometimes' is unknown"),
+])
+def test_bad_input_names_the_parameter_the_rule_and_the_value(moons, configs, kwargs, error,
+                                                              words):
+    with pytest.raises(error) as info:
+        fit_many(moons, configs, epochs=1, **kwargs)
+    assert words in str(info.value)
+
+
+def test_data_must_be_a_data_bundle():
+    with pytest.raises(TypeError, match="data must be an hplab Data bundle"):
+        fit_many("moons", [{}])
+
+
+# ----------------------------------------------------------------------------- seeds, bands, lr
+
+
+def test_seed_band_is_the_mean_and_spread_of_the_runs(moons):
+    hists = fit_seeds(moons, seeds=[0, 1, 2, 3], lr=1e-2, width=8, epochs=5)
+    table = np.array([h.val_loss for h in hists])
+    band = seed_band(hists)
+    np.testing.assert_allclose(band.mean, table.mean(axis=0))
+    np.testing.assert_allclose(band.std, table.std(axis=0))
+    np.testing.assert_allclose(band.low, table.min(axis=0))
+    np.testing.assert_allclose(band.high, table.max(axis=0))
+    assert list(band.epoch) == [1, 2, 3, 4, 5] and list(band.count) == [4] * 5
+    assert (band.std > 0).all()  # different seeds really give different curves
+
+
+def test_fit_seeds_members_are_fits_with_those_seeds(moons):
+    hists = fit_seeds(moons, seeds=[3, 8], lr=1e-2, width=8, epochs=2)
+    for s, hist in zip((3, 8), hists):
+        want, _ = sequential(moons, dict(lr=1e-2, seed=s), width=8, epochs=2)
+        assert_same_run(hist, want)
+    fixed = fit_seeds(moons, seeds=[3, 8], data_seeds=False, lr=1e-2, width=8, epochs=2)
+    want, _ = sequential(moons, dict(lr=1e-2, seed=8, data_seed=0), width=8, epochs=2)
+    assert_same_run(fixed[1], want)
+
+
+def test_seed_band_counts_only_runs_still_going():
+    short = hplab.History(epoch=[1, 2], val_loss=[1.0, 0.5])
+    long = hplab.History(epoch=[1, 2, 3], val_loss=[3.0, 1.5, 0.25])
+    blown = hplab.History(epoch=[1], val_loss=[math.inf], status="diverged")
+    band = seed_band([short, long, blown])
+    assert list(band.count) == [2, 2, 1]
+    np.testing.assert_allclose(band.mean, [2.0, 1.0, 0.25])
+
+
+@pytest.mark.parametrize("histories,error,words", [
+    ([], ValueError, "at least one History"),
+    (hplab.History(), TypeError, "histories must be a list"),
+    ([hplab.History(), 3], TypeError, "histories[1] must be a History"),
+])
+def test_seed_band_rejects_bad_input(histories, error, words):
+    with pytest.raises(error) as info:
+        seed_band(histories)
+    assert words in str(info.value)
+
+
+def test_seed_band_rejects_an_unknown_key():
+    with pytest.raises(ValueError, match="key 'accuracy' is unknown"):
+        seed_band([hplab.History(epoch=[1], val_loss=[1.0])], key="accuracy")
+
+
+def test_fit_seeds_rejects_repeated_seeds(moons):
+    with pytest.raises(ValueError, match=r"seeds must not repeat, got \[1, 1\]"):
+        fit_seeds(moons, seeds=[1, 1])
+
+
+def test_lr_sweep_shows_too_small_too_large_and_a_sweet_spot(moons):
+    lrs = [1e-4, 1e-2, 1e-1, 1e3]
+    sweep = lr_sweep(moons, lrs, optimizer="sgd", width=16, epochs=8)
+    assert isinstance(sweep, LRSweep) and sweep.lrs == lrs
+    start = sweep.histories[0].initial["train_loss"]
+    assert sweep.final_train_loss[0] > 0.9 * start  # too small: barely moved
+    assert sweep.histories[3].diverged and sweep.final_val_loss[3] == math.inf  # too large
+    assert sweep.best_lr in (1e-2, 1e-1)
+    assert sweep.final_val_loss[2] < 0.7 * start
+
+
+def test_lr_sweep_rejects_a_bad_learning_rate(moons):
+    with pytest.raises(ValueError, match="lrs must be > 0, got 0"):
+        lr_sweep(moons, [0.1, 0.0])
