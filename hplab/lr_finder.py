@@ -161,9 +161,9 @@ def lr_range_test(model: nn.Module, data, *, optimizer="adam", start_lr: float =
             group["lr"] = start_lr
     weights = copy.deepcopy(model.state_dict())
     was_training = model.training
-    config = dict(optimizer=optimizer if own_optimizer else type(optimizer).__name__.lower(),
-                  start_lr=start_lr, end_lr=end_lr, steps=steps, batch_size=batch_size,
-                  smoothing=smoothing, stop_factor=stop_factor, seed=seed)
+    config = {"optimizer": optimizer if own_optimizer else type(optimizer).__name__.lower(),
+                  "start_lr": start_lr, "end_lr": end_lr, "steps": steps, "batch_size": batch_size,
+                  "smoothing": smoothing, "stop_factor": stop_factor, "seed": seed}
     try:
         lrs, raw, smooth, stopped = _sweep(model, data, opt, start_lr, end_lr, steps, batch_size,
                                            smoothing, stop_factor, seed)

@@ -14,8 +14,8 @@ the floor; Adam rescales each coordinate's step by its own gradient history.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
@@ -203,8 +203,8 @@ def optimizer_path(surface, optimizer: str = "sgd", *, lr: float | None = None, 
             break
     with torch.no_grad():
         losses.append(surf.fn(w).item())
-    config = dict(momentum=momentum, betas=tuple(betas), weight_decay=weight_decay, steps=steps,
-                  start=start)
+    config = {"momentum": momentum, "betas": tuple(betas), "weight_decay": weight_decay, "steps": steps,
+                  "start": start}
     return Path(surf.name, optimizer, lr, torch.stack(points).numpy(), np.array(losses), config,
                 diverged)
 

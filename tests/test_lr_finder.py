@@ -106,14 +106,14 @@ def test_explanation_names_the_rule(moons):
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    (dict(start_lr=1.0, end_lr=0.1), ValueError, "end_lr must be > start_lr"),
-    (dict(start_lr=-1), ValueError, "start_lr must be > 0"),
-    (dict(steps=3), ValueError, "steps must be >= 10, got 3"),
-    (dict(rule="fastest"), ValueError, "rule 'fastest' is unknown; choose one of"),
-    (dict(optimizer=3), TypeError, "optimizer must be a name"),
-    (dict(optimizer="lion"), ValueError, "optimizer 'lion' is unknown"),
-    (dict(batch_size=10_000), ValueError, "batch_size must be <="),
-    (dict(smoothing=1.0), ValueError, "smoothing must be < 1"),
+    ({"start_lr": 1.0, "end_lr": 0.1}, ValueError, "end_lr must be > start_lr"),
+    ({"start_lr": -1}, ValueError, "start_lr must be > 0"),
+    ({"steps": 3}, ValueError, "steps must be >= 10, got 3"),
+    ({"rule": "fastest"}, ValueError, "rule 'fastest' is unknown; choose one of"),
+    ({"optimizer": 3}, TypeError, "optimizer must be a name"),
+    ({"optimizer": "lion"}, ValueError, "optimizer 'lion' is unknown"),
+    ({"batch_size": 10_000}, ValueError, "batch_size must be <="),
+    ({"smoothing": 1.0}, ValueError, "smoothing must be < 1"),
 ])
 def test_bad_input_names_parameter_rule_and_value(moons, kwargs, error, words):
     with pytest.raises(error, match=words):
