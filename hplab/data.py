@@ -209,6 +209,7 @@ def load_dataset(name: str, *, n_samples: int | None = None, noise: float = 0.2,
             X, y = X[keep], y[keep]
 
     y = np.asarray(y)
+    strata = y  # the split is stratified on the clean labels, so label noise leaves it unchanged
     if task == CLASSIFICATION:
         y = y.astype(np.int64)
         n_classes = int(y.max()) + 1
@@ -221,20 +222,21 @@ def load_dataset(name: str, *, n_samples: int | None = None, noise: float = 0.2,
         raise ValueError(f"label_noise applies to classification data only; {name!r} is regression")
 
     params = dict(name=name, n_samples=len(y), noise=noise, label_noise=label_noise, seed=seed)
-    return _split(name, task, X, y, class_names, val_fraction, test_fraction, standardize, seed,
-                  params)
+    return _split(name, task, X, y, strata, class_names, val_fraction, test_fraction,
+                  standardize, seed, params)
 
 
-def _split(name, task, X, y, class_names, val_fraction, test_fraction, standardize, seed, params):
+def _split(name, task, X, y, strata, class_names, val_fraction, test_fraction, standardize, seed,
+           params):
     from sklearn.model_selection import train_test_split
 
-    strat = y if task == CLASSIFICATION else None
-    X_rest, X_test, y_rest, y_test = train_test_split(
-        X, y, test_size=test_fraction, random_state=seed, stratify=strat)
-    strat = y_rest if task == CLASSIFICATION else None
+    classify = task == CLASSIFICATION
+    X_rest, X_test, y_rest, y_test, s_rest, _ = train_test_split(
+        X, y, strata, test_size=test_fraction, random_state=seed,
+        stratify=strata if classify else None)
     X_train, X_val, y_train, y_val = train_test_split(
         X_rest, y_rest, test_size=val_fraction / (1 - test_fraction), random_state=seed,
-        stratify=strat)
+        stratify=s_rest if classify else None)
 
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)

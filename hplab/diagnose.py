@@ -112,10 +112,13 @@ def diagnose(history: History) -> Diagnosis:
                          "Raise the learning rate (try 3-10x), switch to an adaptive optimizer "
                          "such as Adam, or train for more epochs.")
     low = UNDERFIT_ACCURACY if classification else UNDERFIT_R2
-    best_train_metric = max((m for m in history.train_metric if math.isfinite(m)), default=0.0)
-    if best_train_metric < low:
+    # judge the model that was kept: the best epoch's weights when early stopping restored them
+    kept = ev["best_epoch"] if history.status == "early_stopped" and ev["best_epoch"] else ev["epochs"]
+    kept_train = history.train_metric[kept - 1]
+    kept_gap = kept_train - history.val_metric[kept - 1]
+    if not kept_train >= low and kept_gap < 2 * OVERFIT_GAP:  # low, and no better on training data
         return Diagnosis("underfitting", ev,
-                         f"Even on the training data the {name} is only {ev['train_metric']:.2f}: "
+                         f"Even on the training data the {name} is only {kept_train:.2f}: "
                          "the model cannot represent the pattern (high bias), so more data or "
                          "more epochs will not fix it.",
                          "Add capacity (more layers or units), reduce regularization (dropout, "

@@ -35,6 +35,10 @@ def mlp(n_inputs: int, n_outputs: int, *, depth: int = 2, width: int = 32,
         dropout: probability of zeroing a hidden unit during training, in [0, 1).
         seed: the initial weights depend on this alone (the global RNG is left untouched).
 
+    Weights start with the scale that suits the activation: He (Kaiming) initialisation for
+    the ReLU family, Glorot (Xavier) for sigmoid, tanh and linear, small weights in the output layer (so
+    training starts from nearly even predictions); biases start at zero.
+
     Example:
         >>> mlp(64, 10, depth=0)
         Sequential(
@@ -59,9 +63,24 @@ def mlp(n_inputs: int, n_outputs: int, *, depth: int = 2, width: int = 32,
                 layers.append(nn.Dropout(dropout))
             fan_in = width
         layers.append(nn.Linear(fan_in, n_outputs))
+        for layer in layers[:-1]:
+            if isinstance(layer, nn.Linear):
+                _init(layer, activation)
+        nn.init.normal_(layers[-1].weight, std=0.5 / fan_in**0.5)  # small logits: a calm start
+        nn.init.zeros_(layers[-1].bias)
     net = nn.Sequential(*layers)
     net.activation = activation  # read by diagnostics and plots
     return net
+
+
+def _init(layer: nn.Linear, activation: str) -> None:
+    if activation in ("relu", "leaky_relu", "gelu", "elu"):
+        slope = 0.1 if activation == "leaky_relu" else 0.0
+        nn.init.kaiming_normal_(layer.weight, a=slope, nonlinearity="leaky_relu")
+    else:
+        gain = nn.init.calculate_gain("tanh") if activation == "tanh" else 1.0
+        nn.init.xavier_normal_(layer.weight, gain=gain)
+    nn.init.zeros_(layer.bias)
 
 
 def linear_layers(model: nn.Module) -> list[nn.Linear]:
