@@ -9,7 +9,9 @@
 
 from .data import DATASETS, Data, Split, load_dataset
 from .diagnose import Diagnosis, diagnose
+from .lr_finder import LRRangeTest, lr_range_test, suggest_lr
 from .models import ACTIVATIONS, count_parameters, mlp
+from .surfaces import SURFACES, OptimizerPath, Surface, compare_paths, loss_grid, optimizer_path
 from .sweep import fit_many, fit_seeds, lr_sweep, seed_band
 from .train import (
     OPTIMIZERS,
@@ -32,6 +34,8 @@ __all__ = [
     "count_parameters", "dead_unit_fraction", "diagnose", "evaluate", "fit", "load_dataset",
     "make_optimizer", "make_schedule", "mlp", "schedule_lrs",
     "fit_many", "fit_seeds", "lr_sweep", "seed_band",
+    "LRRangeTest", "lr_range_test", "suggest_lr",
+    "SURFACES", "OptimizerPath", "Surface", "compare_paths", "loss_grid", "optimizer_path",
     "tune",
 ]
 
@@ -43,5 +47,6 @@ def __getattr__(name):
 
         return importlib.import_module(".tune", __name__)
     raise AttributeError(f"module 'hplab' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"

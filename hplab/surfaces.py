@@ -96,7 +96,7 @@ SURFACES = {
 
 
 @dataclass
-class Path:
+class OptimizerPath:
     """The points an optimizer visited, the loss at each, and a few numbers that describe them."""
 
     surface: str
@@ -132,7 +132,7 @@ class Path:
         return float(np.mean(np.sign(moves[1:]) != np.sign(moves[:-1])))
 
     def __repr__(self) -> str:
-        return (f"Path({self.optimizer!r} on {self.surface!r}, lr={self.lr:g}, "
+        return (f"OptimizerPath({self.optimizer!r} on {self.surface!r}, lr={self.lr:g}, "
                 f"steps={len(self.points) - 1}, final_loss={self.final_loss:.3g}, "
                 f"diverged={self.diverged})")
 
@@ -158,7 +158,7 @@ def loss_grid(surface, *, n: int = 120):
 
 def optimizer_path(surface, optimizer: str = "sgd", *, lr: float | None = None, steps: int = 50,
                    momentum: float | None = None, betas=(0.9, 0.999),
-                   weight_decay: float = 0.0, start=None) -> Path:
+                   weight_decay: float = 0.0, start=None) -> OptimizerPath:
     """Let a PyTorch optimizer walk a 2-parameter loss surface and record where it goes.
 
     Args:
@@ -171,7 +171,7 @@ def optimizer_path(surface, optimizer: str = "sgd", *, lr: float | None = None, 
         start: the starting point (x, y); ``None`` takes the surface's.
 
     Returns:
-        A :class:`Path`. A run whose point runs off to infinity stops with ``diverged=True``.
+        An :class:`OptimizerPath`; a point that runs off to infinity stops it, ``diverged=True``.
 
     Example:
         >>> sgd = optimizer_path("valley", "sgd", lr=0.45, steps=40)
@@ -205,13 +205,13 @@ def optimizer_path(surface, optimizer: str = "sgd", *, lr: float | None = None, 
         losses.append(surf.fn(w).item())
     config = {"momentum": momentum, "betas": tuple(betas), "weight_decay": weight_decay, "steps": steps,
                   "start": start}
-    return Path(surf.name, optimizer, lr, torch.stack(points).numpy(), np.array(losses), config,
+    return OptimizerPath(surf.name, optimizer, lr, torch.stack(points).numpy(), np.array(losses), config,
                 diverged)
 
 
 def compare_paths(surface, optimizers=OPTIMIZERS, *, steps: int = 50, lrs: dict | None = None,
                   start=None) -> dict:
-    """One :class:`Path` per optimizer, all from the same start: ``{name: Path}``.
+    """One :class:`OptimizerPath` per optimizer, all from the same start: ``{name: OptimizerPath}``.
 
     ``lrs`` overrides the surface's suggested rate for some optimizers, e.g. ``{"adam": 0.1}``.
 
