@@ -1,0 +1,328 @@
+"""hplab.tune: search spaces, every search method, saved studies, the sealed test split."""
+
+import contextlib
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import matplotlib
+import numpy as np
+import optuna
+import pytest
+from sqlalchemy.exc import SQLAlchemyError
+
+import hplab
+from hplab import tune
+
+matplotlib.use("Agg")
+
+SPACE = {"lr": tune.LogUniform(1e-3, 1.0), "depth": tune.Int(1, 2),
+         "activation": tune.Choice(["relu", "tanh"])}
+
+
+@pytest.fixture(scope="module")
+def table():
+    return tune.load_race_table()
+
+
+# ----------------------------------------------------------------------------- spaces and errors
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: tune.LogUniform(1.0, 0.1), "low must be < high"),
+    (lambda: tune.Float(2.0, 2.0), "low must be < high"),
+    (lambda: tune.Int(4, 1), "low must be < high"),
+    (lambda: tune.LogUniform(0.0, 1.0), "log range needs low > 0"),
+    (lambda: tune.Int(0, 8, log=True), "log range needs low > 0"),
+    (lambda: tune.Choice([]), "must not be empty"),
+    (lambda: tune.Choice(["relu", "relu"]), "must be distinct"),
+])
+def test_bad_dimensions_raise_clear_errors(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_bad_spaces_and_arguments_name_the_problem(moons):
+    with pytest.raises(ValueError, match=r"space\['lr'\] has unknown type list"):
+        tune.search(moons, {"lr": [0.1, 0.01]})
+    with pytest.raises(ValueError, match="space key 'learning_rate' is unknown; choose from"):
+        tune.search(moons, {"learning_rate": tune.LogUniform(1e-3, 1)})
+    with pytest.raises(ValueError, match="space must name at least one"):
+        tune.search(moons, {})
+    with pytest.raises(ValueError, match="method 'bayes' is unknown; choose one of"):
+        tune.search(moons, SPACE, method="bayes")
+    with pytest.raises(ValueError, match="n_trials must be >= 1, got 0"):
+        tune.search(moons, SPACE, n_trials=0)
+    with pytest.raises(ValueError, match="epochs must be >= 1, got -3"):
+        tune.search(moons, SPACE, epochs=-3)
+    with pytest.raises(ValueError, match="storage must be a database URL"):
+        tune.search(moons, SPACE, storage="study.db")
+    with pytest.raises(ValueError, match=r"fixed and space both set \['lr'\]"):
+        tune.search(moons, SPACE, fixed={"lr": 0.1})
+    with pytest.raises(ValueError, match=r"configs\[0\]\['lr'\] = 5.0 is outside its range"):
+        tune.search(moons, SPACE, method="manual",
+                    configs=[{"lr": 5.0, "depth": 1, "activation": "relu"}])
+    with pytest.raises(TypeError, match="data must be an hplab Data bundle"):
+        tune.search([[0, 1]], SPACE)
+
+
+def test_space_round_trips_through_its_json_description():
+    spec = tune.space_to_dict(SPACE)
+    again = tune.space_from_dict(json.loads(json.dumps(spec)))
+    assert tune.space_to_dict(again) == spec
+    assert repr(again["lr"]) == "LogUniform(0.001, 1)"
+
+
+# ----------------------------------------------------------------------------- methods
+
+
+def test_grid_enumerates_exactly_the_product_of_the_space(moons):
+    space = {"lr": tune.LogUniform(1e-3, 1e-1), "depth": tune.Int(1, 2),
+             "activation": tune.Choice(["relu", "tanh"])}
+    result = tune.search(moons, space, method="grid", epochs=1, grid_points=3)
+    tried = {(round(r.lr, 12), r.depth, r.activation) for r in result.trials.itertuples()}
+    expected = set(itertools.product([1e-3, 1e-2, 1e-1], [1, 2], ["relu", "tanh"]))
+    assert len(result.trials) == 12 == tune.grid_cost(3, 1) * 2 * 2
+    assert tried == {(round(a, 12), b, c) for a, b, c in expected}
+
+
+@pytest.mark.parametrize("method", ["random", "qmc"])
+def test_random_and_qmc_are_reproducible_from_seed(moons, method):
+    def params(seed):
+        result = tune.search(moons, SPACE, method=method, n_trials=5, epochs=1, seed=seed)
+        return result.trials[list(SPACE)].to_dict("records")
+
+    first = params(3)
+    assert params(3) == first
+    assert params(4) != first
+    assert len({row["lr"] for row in first}) == 5  # five different learning rates
+
+
+def test_same_seed_gives_the_same_scores(moons):
+    a = tune.search(moons, SPACE, method="tpe", n_trials=4, epochs=3, seed=1).trials
+    b = tune.search(moons, SPACE, method="tpe", n_trials=4, epochs=3, seed=1).trials
+    assert a["val_loss"].tolist() == b["val_loss"].tolist()
+
+
+def test_manual_tries_the_listed_configurations_in_order(moons):
+    configs = [{"lr": 0.01, "depth": 1, "activation": "relu"},
+               {"lr": 0.1, "depth": 2, "activation": "tanh"}]
+    result = tune.search(moons, SPACE, method="manual", configs=configs, epochs=3)
+    assert result.trials[list(SPACE)].to_dict("records") == configs
+    assert result.best_params in configs
+
+
+def test_tpe_is_no_worse_than_random_over_several_seeds(table):
+    """On the digits lookup table, whose good region is known, TPE's model pays off."""
+    best = {}
+    for method in ("random", "tpe"):
+        best[method] = np.mean([
+            tune.search(table, table.space(), method=method, n_trials=30, epochs=10, seed=s,
+                        n_startup_trials=8).best_value for s in range(6)])
+    assert best["tpe"] <= best["random"]
+    _, optimum = table.best(epochs=10)
+    assert best["tpe"] < optimum * 1.5  # and it gets near the table's true best
+
+
+def test_hyperband_spends_fewer_epochs_than_full_training(moons):
+    full = tune.search(moons, SPACE, method="random", n_trials=15, epochs=9, seed=0)
+    pruned = tune.search(moons, SPACE, method="hyperband", n_trials=15, epochs=9, seed=0)
+    statuses = pruned.trials["status"]
+    assert (statuses == "pruned").sum() >= 5
+    assert pruned.epochs_spent < full.epochs_spent
+    assert full.epochs_spent <= 15 * 9
+    # same configurations (same random sampler and seed), only the epochs differ
+    assert pruned.trials["lr"].tolist() == full.trials["lr"].tolist()
+    assert pruned.best_value < 2 * full.best_value
+
+
+def test_diverged_trials_are_marked_and_never_best(moons):
+    space = {"lr": tune.LogUniform(1e-2, 50.0)}
+    result = tune.search(moons, space, method="grid", grid_points=4, epochs=4,
+                         fixed={"optimizer": "sgd"})
+    statuses = dict(zip(result.trials["lr"].round(4), result.trials["status"]))
+    assert statuses[50.0] == "diverged"
+    assert result.best_params["lr"] < 50.0
+    axes = result.plot_axes()
+    crosses = [c for c in axes[0].collections if c.get_label() == "diverged"]
+    assert len(crosses) == 1 and len(crosses[0].get_offsets()) >= 1
+
+
+def test_epoch_budget_stops_the_search(table):
+    result = tune.search(table, table.space(), method="random", epochs=10, epoch_budget=55)
+    assert 55 <= result.epochs_spent < 65
+
+
+# ----------------------------------------------------------------------------- health check
+
+
+def test_health_check_fires_on_an_edge_optimum_and_not_on_an_interior_one(moons):
+    short = dict(method="random", n_trials=8, epochs=5, seed=0)
+    edge = tune.search(moons, {"lr": tune.LogUniform(1e-5, 1e-3)}, **short)
+    inside = tune.search(moons, {"lr": tune.LogUniform(1e-4, 10.0)}, **short)
+    assert any("upper edge" in note and "lr" in note for note in edge.health_check())
+    assert inside.health_check() == []
+
+
+def test_health_check_warns_when_most_trials_diverge(moons):
+    result = tune.search(moons, {"lr": tune.LogUniform(5.0, 500.0)}, method="random",
+                         n_trials=6, epochs=3, fixed={"optimizer": "sgd"})
+    assert any("diverged" in note for note in result.health_check())
+
+
+# ----------------------------------------------------------------------------- the sealed test split
+
+
+def test_search_never_reads_test_and_final_evaluation_reads_it_once():
+    data = hplab.load_dataset("moons", n_samples=300, seed=1)
+    result = tune.search(data, SPACE, method="random", n_trials=4, epochs=5)
+    assert data.test_reads == 0
+    final = tune.final_evaluation(data, result)
+    assert data.test_reads == 1 == final.test_reads and not final.peeked
+    assert 0.5 < final.test_metric <= 1.0
+    assert "read 1 time" in str(final)
+    again = tune.final_evaluation(data, result.best_config, epochs=5, refit_on="train")
+    assert again.test_reads == 2 and again.peeked
+    assert "no longer an unbiased estimate" in str(again)
+
+
+def test_final_evaluation_refits_on_train_and_validation(moons):
+    final = tune.final_evaluation(moons, {"lr": 0.05, "depth": 1}, epochs=2)
+    assert final.history.config["n_train"] == len(moons.train.y) + len(moons.val.y)
+    with pytest.raises(ValueError, match="refit_on 'test' is unknown"):
+        tune.final_evaluation(moons, {"lr": 0.05}, refit_on="test")
+    with pytest.raises(ValueError, match=r"config key\(s\) \['learning_rate'\] are unknown"):
+        tune.final_evaluation(moons, {"learning_rate": 0.05})
+
+
+# ----------------------------------------------------------------------------- budgets and races
+
+
+def test_budget_formulas_match_the_closed_forms():
+    assert tune.grid_cost(3, 4) == 81
+    assert tune.random_hit_chance(60) == pytest.approx(1 - 0.95 ** 60)
+    n = tune.trials_needed(0.95, top=0.05)
+    assert tune.random_hit_chance(n) >= 0.95 > tune.random_hit_chance(n - 1)
+    with pytest.raises(ValueError, match="top must be > 0"):
+        tune.random_hit_chance(10, top=0)
+
+
+def test_random_tries_more_values_of_each_axis_than_grid(table):
+    """Bergstra & Bengio's point: with the same trials, grid repeats each value many times."""
+    space = {"lr": tune.LogUniform(1e-4, 1.0), "width": tune.Int(16, 128, log=True)}
+    grid = tune.search(table, space, method="grid", grid_points=3, epochs=10,
+                       fixed={"depth": 2, "activation": "relu"})
+    rand = tune.search(table, space, method="random", n_trials=9, epochs=10,
+                       fixed={"depth": 2, "activation": "relu"})
+    assert grid.trials["lr"].nunique() == 3
+    assert rand.trials["lr"].nunique() >= 6
+
+
+def test_race_gives_a_curve_per_seed_and_method(table):
+    result = tune.race(table, table.space(), methods=("random", "hyperband"), seeds=[0, 1],
+                       n_trials=8, epochs=9)
+    grid, curves = result.curves("random", x="epochs")
+    assert curves.shape == (2, len(grid))
+    assert np.all(np.diff(curves[:, -20:], axis=1) <= 0)  # best-so-far never rises
+    summary = result.summary()
+    assert summary.loc["hyperband", "epochs"] < summary.loc["random", "epochs"]
+    assert result.plot().get_ylabel() == "best validation loss so far"
+
+
+def test_lookup_table_snaps_to_the_nearest_stored_configuration(table):
+    config = table.snap({"lr": 0.0011, "depth": 2, "width": 70, "activation": "tanh"})
+    assert config == {"lr": pytest.approx(1e-3), "depth": 2, "width": 64, "activation": "tanh"}
+    assert len(table.curve(config)) == table.epochs
+
+
+# ----------------------------------------------------------------------------- saved studies
+
+
+def _study(path, name="s"):
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{path}")
+
+
+def test_journal_file_storage_saves_and_loads(tmp_path, moons):
+    log = tmp_path / "study.log"
+    tune.search(moons, SPACE, n_trials=3, epochs=2, storage=str(log), study_name="j")
+    loaded = tune.load(str(log), "j")
+    assert len(loaded.trials) == 3 and loaded.method == "random"
+    more = tune.search(moons, SPACE, n_trials=5, epochs=2, storage=str(log), study_name="j")
+    assert len(more.trials) == 5
+    with pytest.raises(ValueError, match="made with a different space"):
+        tune.search(moons, {"lr": tune.LogUniform(1e-3, 1.0)}, n_trials=6, epochs=2,
+                    storage=str(log), study_name="j")
+
+
+KILLED_SEARCH = """
+import hplab
+from hplab import tune
+data = hplab.load_dataset("moons", n_samples=300, seed=0)
+space = {"lr": tune.LogUniform(1e-3, 1.0), "depth": tune.Int(1, 2),
+         "activation": tune.Choice(["relu", "tanh"])}
+tune.search(data, space, method="random", n_trials=200, epochs=20,
+            storage="sqlite:///%s", study_name="s")
+"""
+
+
+def test_sigkilled_search_resumes_with_completed_trials_kept(tmp_path, moons):
+    db = tmp_path / "study.db"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_SEARCH % db])
+    deadline = time.time() + 60
+    try:
+        while time.time() < deadline:
+            time.sleep(0.3)
+            if db.exists():
+                with contextlib.suppress(KeyError, optuna.exceptions.OptunaError, SQLAlchemyError):
+                    if len([t for t in _study(db).trials if t.state.name == "COMPLETE"]) >= 3:
+                        break  # (a KeyError means the study is not created yet)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    before = {t.number: (t.params, t.value) for t in _study(db).trials
+              if t.state.name == "COMPLETE"}
+    assert len(before) >= 3
+    target = len(before) + 3
+    resumed = tune.search(moons, SPACE, method="random", n_trials=target, epochs=20,
+                          storage=f"sqlite:///{db}", study_name="s")
+    after = {t.number: (t.params, t.value) for t in resumed.study.trials
+             if t.state.name == "COMPLETE"}
+    assert {n: after[n] for n in before} == before  # every completed trial kept, unchanged
+    new = sorted(set(after) - set(before))
+    assert len(new) == 3 and min(new) > max(before)  # trial numbers continue
+    assert len(after) == target
+    new_params = [after[n][0] for n in new]
+    assert all(p not in [v[0] for v in before.values()] for p in new_params)  # no replay
+
+
+def test_two_processes_sharing_one_study_record_every_trial_once(tmp_path, moons):
+    db = tmp_path / "shared.db"
+    url = f"sqlite:///{db}"
+    tune.search(moons, SPACE, method="random", n_trials=1, epochs=5, storage=url,
+                study_name="s")
+    cmd = [sys.executable, "-m", "hplab.tune", "join", url, "--study-name", "s",
+           "--n-trials", "12"]
+    workers = [subprocess.Popen(cmd + ["--seed", str(s)], stdout=subprocess.PIPE, text=True,
+                                env=dict(os.environ, PYTHONWARNINGS="ignore"))
+               for s in (1, 2)]
+    reports = [json.loads(w.communicate(timeout=120)[0].strip().splitlines()[-1])
+               for w in workers]
+    assert all(w.returncode == 0 for w in workers)
+    trials = _study(db).trials
+    numbers = [t.number for t in trials]
+    assert numbers == list(range(len(trials)))  # every trial recorded once, none lost
+    assert all(t.state.name == "COMPLETE" for t in trials)
+    mine = [set(r["run_here"]) for r in reports]
+    assert mine[0] and mine[1] and not mine[0] & mine[1]  # both worked, never on the same trial
+    assert mine[0] | mine[1] | {0} == set(numbers)
+    assert 12 <= len(trials) <= 14  # each stops once the study holds its 12 trials
+
+
+def test_progress_bar_counts_trials(moons, capsys):
+    tune.search(moons, SPACE, n_trials=3, epochs=1, progress=True)
+    assert "3/3" in capsys.readouterr().err
