@@ -63,7 +63,7 @@ def open_lab(extra) -> int:
 
 
 def test(extra) -> int:
-    return run(PY, "-m", "pytest", "-n", "2", *extra)
+    return run(PY, "-m", "pytest", "-n", "2", "--dist", "loadfile", *extra)
 
 
 def present(extra) -> int:
