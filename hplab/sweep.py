@@ -31,6 +31,7 @@ from .train import OPTIMIZERS, EarlyStopping, History, _threads, make_optimizer,
 
 MEMBER_KEYS = ("lr", "momentum", "betas", "eps", "weight_decay", "seed", "data_seed")
 _RMSPROP_ALPHA = 0.99  # make_optimizer's default smoothing constant for RMSprop
+_EVAL_ROWS = 256  # rows per chunk when scoring a whole split
 
 
 # ----------------------------------------------------------------------------- members
@@ -94,11 +95,12 @@ def _tick(clocks) -> None:
 
 
 class _Stack:
-    """K networks as one (K, P) parameter matrix, with a stacked optimizer update.
+    """K networks as one flat parameter vector, with a stacked optimizer update.
 
-    The update rules are PyTorch's SGD (momentum, Nesterov), RMSprop, Adam and AdamW written
-    once for a batch of members whose hyperparameters are (K, 1) columns; the tests check them
-    against PyTorch's own optimizers through ``fit``.
+    The vector is laid out layer by layer, each block a contiguous (K, *shape) tensor, so the
+    forward pass reads weights as free views. The update rules are PyTorch's SGD (momentum,
+    Nesterov), RMSprop, Adam and AdamW written once for many members at a time, with one
+    hyperparameter value per member; the tests check them against PyTorch's own optimizers.
     """
 
     def __init__(self, nets, optimizer: str, activation: str, task: str):
@@ -108,39 +110,66 @@ class _Stack:
         self.shapes = [tuple(p.shape) for p in nets[0].parameters()]  # W0, b0, W1, b1, ...
         self.sizes = [math.prod(s) for s in self.shapes]
         with torch.no_grad():
-            self.theta = torch.stack([parameters_to_vector(n.parameters()) for n in nets])
+            self.theta = torch.cat([torch.stack([p.reshape(-1) for p in ps]).reshape(-1)
+                                    for ps in zip(*(n.parameters() for n in nets))])
         self.state = {k: torch.zeros_like(self.theta) for k in self._state_names()}
-        self.steps = torch.zeros(len(nets), 1, dtype=torch.float64)
+        self.steps = 0  # members train in lockstep, so they share the step count
+        self._owners()
 
     def _state_names(self):
         return {"sgd": ("buf",), "momentum": ("buf",), "nesterov": ("buf",),
                 "rmsprop": ("square", "buf"), "adam": ("m", "v"), "adamw": ("m", "v")}[self.kind]
 
+    def _owners(self):
+        """owner[i] = the member (row) that parameter entry i belongs to."""
+        rows = torch.arange(self.k)
+        self.owner = torch.cat([rows.repeat_interleave(s) for s in self.sizes])
+
+    @property
+    def k(self) -> int:
+        return self.theta.numel() // sum(self.sizes)
+
     def __len__(self):
-        return self.theta.shape[0]
+        return self.k
+
+    def blocks(self, flat: torch.Tensor) -> list[torch.Tensor]:
+        """Views of a flat vector as one (K, size) block per parameter tensor."""
+        return [b.view(self.k, -1) for b in torch.split(flat, [self.k * s for s in self.sizes])]
+
+    def member(self, row: int) -> torch.Tensor:
+        """One member's parameters as a vector, in ``net.parameters()`` order."""
+        return torch.cat([b[row] for b in self.blocks(self.theta)])
 
     def keep(self, rows: torch.Tensor) -> None:
         """Drop every member not in ``rows`` (a stopped member no longer costs anything)."""
-        self.theta = self.theta[rows]
-        self.state = {k: v[rows] for k, v in self.state.items()}
-        self.steps = self.steps[rows]
+        def pick(flat):
+            return torch.cat([b[rows].reshape(-1) for b in self.blocks(flat)])
+
+        self.state = {k: pick(v) for k, v in self.state.items()}
+        self.theta = pick(self.theta)
+        self._owners()
 
     def copy_member(self, dst: int, src: int) -> None:
         """Member ``dst`` takes over ``src``'s weights and optimizer state."""
-        self.theta[dst] = self.theta[src]
-        for v in self.state.values():
-            v[dst] = v[src]
-        self.steps[dst] = self.steps[src]
+        for flat in (self.theta, *self.state.values()):
+            for b in self.blocks(flat):
+                b[dst] = b[src]
 
     def forward(self, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
-        """Outputs of every member: X (K, batch, in) -> (K, batch, n_outputs)."""
-        K, h = theta.shape[0], X
-        parts = torch.split(theta, self.sizes, dim=1)
+        """Outputs of every member: X (K, batch, in), or (batch, in) shared -> (K, batch, out)."""
+        K = self.k
+        parts = torch.split(theta, [K * s for s in self.sizes])
         n_layers = len(parts) // 2
+        h = X
         for i in range(n_layers):
-            W = parts[2 * i].reshape(K, *self.shapes[2 * i])  # (K, out, in)
-            b = parts[2 * i + 1].reshape(K, 1, -1)  # (K, 1, out)
-            h = torch.baddbmm(b, h, W.transpose(1, 2))
+            W = parts[2 * i].view(K, *self.shapes[2 * i])  # (K, out, in)
+            b = parts[2 * i + 1].view(K, 1, -1)  # (K, 1, out)
+            if h.dim() == 2:  # one input for all: a single (batch, in) @ (in, K*out) product
+                out = W.shape[1]
+                h = torch.addmm(b.reshape(-1), h, W.permute(2, 0, 1).reshape(-1, K * out))
+                h = h.view(-1, K, out).transpose(0, 1)
+            else:
+                h = torch.baddbmm(b, h, W.transpose(1, 2))
             if i < n_layers - 1:
                 h = self.act(h)
         return h
@@ -154,20 +183,37 @@ class _Stack:
         return ((out - y) ** 2).flatten(1).mean(dim=1)
 
     @torch.no_grad()
-    def score(self, split: Split) -> tuple[list[float], list[float]]:
-        """Loss and metric of every member on a whole split, with ``fit``'s rules for NaN/inf."""
-        out = self.forward(self.theta, split.X.expand(len(self), -1, -1))
-        y = split.y.expand(len(self), *split.y.shape)
-        loss = self.losses(out, y)
+    def score(self, *splits: Split) -> list[tuple[list[float], list[float]]]:
+        """(losses, metrics) of every member on each whole split, with ``fit``'s NaN/inf rules.
+
+        Rows go through in chunks so the (K, rows, width) activations stay in the CPU cache.
+        """
+        return [self._score(sp) for sp in splits]
+
+    def _score(self, split: Split):
+        X, y, n, K = split.X, split.y, len(split.y), self.k
+        total = torch.zeros(K, dtype=torch.float64)  # summed loss, then summed hits or sq. error
+        hits = torch.zeros(K, dtype=torch.float64)
+        finite = torch.ones(K, dtype=torch.bool)
+        for s in range(0, n, _EVAL_ROWS):
+            out = self.forward(self.theta, X[s:s + _EVAL_ROWS])  # (K, rows, n_outputs)
+            yc = y[s:s + _EVAL_ROWS].expand(K, *y[s:s + _EVAL_ROWS].shape)
+            finite &= torch.isfinite(out).flatten(1).all(dim=1)
+            if self.task == CLASSIFICATION:
+                total += F.cross_entropy(out.reshape(-1, out.shape[2]), yc.reshape(-1),
+                                         reduction="none").view(K, -1).sum(dim=1)
+                hits += (out.argmax(dim=2) == yc).sum(dim=1)
+            else:
+                sq = ((out - yc) ** 2).flatten(1).sum(dim=1)
+                total += sq
+                hits += sq
         if self.task == CLASSIFICATION:
-            metric = (out.argmax(dim=2) == y).float().mean(dim=1)
+            loss, metric = total / n, hits / n
         else:
-            sse = ((out - y) ** 2).flatten(1).sum(dim=1)
-            sst = ((y - y.mean(dim=1, keepdim=True)) ** 2).flatten(1).sum(dim=1).clamp_min(1e-12)
-            metric = 1 - sse / sst
-        finite_out = torch.isfinite(out).flatten(1).all(dim=1).tolist()
+            sst = float(((y - y.mean(dim=0)) ** 2).sum().clamp_min(1e-12))
+            loss, metric = total / y.numel(), 1 - hits / sst
         losses, metrics = [], []
-        for lo, me, ok in zip(loss.tolist(), metric.tolist(), finite_out):
+        for lo, me, ok in zip(loss.tolist(), metric.tolist(), finite.tolist()):
             if not math.isfinite(lo) or not ok:
                 losses.append(lo if not math.isfinite(lo) else math.inf)
                 metrics.append(math.nan)
@@ -177,49 +223,76 @@ class _Stack:
         return losses, metrics
 
     def train_epoch(self, X, y, order, batch_size, hyper) -> torch.Tensor:
-        """One pass: ``order`` (K, n) gives each member's minibatch order. Returns (steps, K) losses."""
+        """One pass: ``order`` (K, n) gives each member's minibatch order. Returns (steps, K) losses.
+
+        ``hyper`` maps lr, momentum, beta1, beta2, eps, weight_decay to one value per member.
+        """
+        h = {k: self._spread(v) for k, v in hyper.items()}
+        h["decay"] = bool(hyper["weight_decay"].any())
+        h["1-beta1"], h["1-beta2"] = 1 - h["beta1"], 1 - h["beta2"]
+        shared = bool((order == order[0]).all())  # same minibatches for every member
         theta = self.theta.requires_grad_(True)
         losses = []
         for i in range(0, order.shape[1], batch_size):
             idx = order[:, i:i + batch_size]  # (K, batch)
-            loss = self.losses(self.forward(theta, X[idx]), y[idx])  # (K,)
+            xb = X[idx[0]] if shared else X[idx]
+            loss = self.losses(self.forward(theta, xb), y[idx])  # (K,)
             theta.grad = None
             loss.sum().backward()  # members do not interact: each gets its own gradient
             with torch.no_grad():
-                self._update(theta, theta.grad, hyper)
+                self._update(theta, theta.grad, h)
             losses.append(loss.detach())
         self.theta = theta.detach()
         return torch.stack(losses)
 
+    def _spread(self, values: torch.Tensor):
+        """A per-member value as a plain number when all members agree (cheaper), else one
+        value per parameter entry."""
+        if bool((values == values[0]).all()):
+            return float(values[0])
+        return values.float()[self.owner]
+
     def _update(self, p, g, h):
-        """One optimizer step for all members; ``h`` maps names to (K, 1) hyperparameters."""
-        lr, wd, s = h["lr"], h["weight_decay"], self.state
+        """One optimizer step for every member, in place (``g`` is scratch space)."""
+        s = self.state
+        if h["decay"] and self.kind != "adamw":
+            _axpy(g, h["weight_decay"], p)  # L2 penalty: g += wd * p
         if self.kind in ("sgd", "momentum", "nesterov"):
-            g = g + wd * p
             s["buf"].mul_(h["momentum"]).add_(g)
-            g = g + h["momentum"] * s["buf"] if self.kind == "nesterov" else s["buf"]
-            p.sub_(lr * g)
+            if self.kind == "nesterov":
+                _axpy(g, h["momentum"], s["buf"])
+            _axpy(p, h["lr"], g if self.kind == "nesterov" else s["buf"], sign=-1.0)
         elif self.kind == "rmsprop":
-            g = g + wd * p
             s["square"].mul_(_RMSPROP_ALPHA).addcmul_(g, g, value=1 - _RMSPROP_ALPHA)
             s["buf"].mul_(h["momentum"]).addcdiv_(g, s["square"].sqrt().add_(h["eps"]))
-            p.sub_(lr * s["buf"])
+            _axpy(p, h["lr"], s["buf"], sign=-1.0)
         else:
             self.steps += 1
-            if self.kind == "adamw":
-                p.mul_(1 - lr * wd)
+            t = self.steps
+            if h["decay"] and self.kind == "adamw":
+                p.mul_(1 - h["lr"] * h["weight_decay"])  # decoupled weight decay
+            s["m"].lerp_(g, h["1-beta1"])
+            s["v"].mul_(h["beta2"])
+            if isinstance(h["1-beta2"], float):
+                s["v"].addcmul_(g, g, value=h["1-beta2"])
             else:
-                g = g + wd * p
-            beta1, beta2 = h["beta1"], h["beta2"]
-            s["m"].lerp_(g, 1 - beta1)
-            s["v"].mul_(beta2).addcmul_(g, g * (1 - beta2))
-            step_size = (h["lr64"] / (1 - h["beta1_64"] ** self.steps)).float()
-            bc2_sqrt = (1 - h["beta2_64"] ** self.steps).sqrt().float()
-            p.sub_(step_size * s["m"] / (s["v"].sqrt() / bc2_sqrt + h["eps"]))
+                s["v"].addcmul_(g * h["1-beta2"], g)
+            bc1, bc2 = 1 - h["beta1"] ** t, 1 - h["beta2"] ** t
+            bc2_sqrt = math.sqrt(bc2) if isinstance(bc2, float) else bc2.sqrt()
+            denom = (s["v"].sqrt() / bc2_sqrt).add_(h["eps"])
+            step = h["lr"] / bc1
+            if isinstance(step, float):
+                p.addcdiv_(s["m"], denom, value=-step)
+            else:
+                p.addcdiv_(step * s["m"], denom, value=-1)
 
 
-def _column(values, dtype=torch.float32) -> torch.Tensor:
-    return torch.tensor(values, dtype=torch.float64).view(-1, 1).to(dtype)
+def _axpy(x: torch.Tensor, a, y: torch.Tensor, sign: float = 1.0) -> None:
+    """x += sign * a * y in place, for a plain number or a tensor ``a``."""
+    if isinstance(a, float):
+        x.add_(y, alpha=sign * a)
+    else:
+        x.addcmul_(a, y, value=sign)
 
 
 # ----------------------------------------------------------------------------- fit_many
@@ -260,7 +333,7 @@ class _Run:
         self._begin()
 
     def _begin(self):
-        (tl, tm), (vl, vm) = self.stack.score(self.train), self.stack.score(self.data.val)
+        (tl, tm), (vl, vm) = self.stack.score(self.train, self.data.val)
         self.limits = []
         for k, h in enumerate(self.hists):
             h.initial = dict(train_loss=tl[k], val_loss=vl[k], train_metric=tm[k],
@@ -272,13 +345,10 @@ class _Run:
         now = [_clock_now(self.clocks[k][0]) for k in self.alive]
         lrs = [now[r][0] * self.lr_factor[k] for r, k in enumerate(self.alive)]
         m = [self.members[k] for k in self.alive]
-        h = dict(lr64=_column(lrs, torch.float64), momentum=_column([x[1] for x in now]),
-                 beta1_64=_column([x[2] for x in now], torch.float64),
-                 beta2=_column([x[3] for x in now]), eps=_column([x["eps"] for x in m]),
-                 weight_decay=_column([x["weight_decay"] for x in m]))
-        h["beta2_64"] = h["beta2"].double()
-        h["lr"], h["beta1"] = h["lr64"].float(), h["beta1_64"].float()
-        return h, lrs
+        h = dict(lr=lrs, momentum=[x[1] for x in now], beta1=[x[2] for x in now],
+                 beta2=[x[3] for x in now], eps=[x["eps"] for x in m],
+                 weight_decay=[x["weight_decay"] for x in m])
+        return {k: torch.tensor(v, dtype=torch.float64) for k, v in h.items()}, lrs
 
     def epoch(self, epoch: int) -> None:
         """Train every live member one epoch, record it, and freeze the ones that stop."""
@@ -288,7 +358,7 @@ class _Run:
                              for k in self.alive])
         batch = self.stack.train_epoch(self.train.X, self.train.y, order, self.batch_size, hyper)
         _tick(self.clocks)
-        (tl, tm), (vl, vm) = self.stack.score(self.train), self.stack.score(self.data.val)
+        (tl, tm), (vl, vm) = self.stack.score(self.train, self.data.val)
         seconds = time.perf_counter() - start  # the whole stack's epoch, shared by its members
         stopped = []
         for r, k in enumerate(self.alive):
@@ -304,7 +374,7 @@ class _Run:
                 stopped.append(r)
         if stopped:
             for r in stopped:
-                self.final[self.alive[r]] = self.stack.theta[r].clone()
+                self.final[self.alive[r]] = self.stack.member(r)
             rows = [r for r in range(len(self.alive)) if r not in stopped]
             self.stack.keep(torch.tensor(rows, dtype=torch.long))
             self.alive = [self.alive[r] for r in rows]
@@ -326,7 +396,7 @@ class _Run:
         if math.isfinite(value) and es._improved(value):
             es.best, es.best_epoch, es.wait = value, epoch, 0
             if es.restore_best_weights:
-                self.best_theta[k] = self.stack.theta[r].clone()
+                self.best_theta[k] = self.stack.member(r)
             return False
         es.wait += 1
         if es.wait < es.patience:
@@ -339,7 +409,7 @@ class _Run:
     def finish(self) -> list:
         """Close every History (best epoch, restored weights); return the trained networks."""
         for r, k in enumerate(self.alive):
-            self.final[k] = self.stack.theta[r].clone()
+            self.final[k] = self.stack.member(r)
         for k, h in enumerate(self.hists):
             finite = [(v, e) for v, e in zip(h.val_loss, h.epoch) if math.isfinite(v)]
             h.best_epoch = min(finite)[1] if finite else None
