@@ -21,9 +21,13 @@ import numpy as np
 import torch
 
 from . import _validate as check
+from .diagnose import Diagnosis
 from .train import OPTIMIZERS, make_optimizer
 
 BLOW_UP = 1e6  # a point this far from the origin counts as diverged
+CONVERGED = 0.01  # a path whose loss fell below this share of its start has converged
+ZIGZAG = 0.8      # ... and one that reverses direction on this share of its steps zig-zags
+PATH_LABELS = ("diverged", "converged", "zig-zag", "slow")
 
 
 @dataclass(frozen=True)
@@ -227,3 +231,44 @@ def compare_paths(surface, optimizers=OPTIMIZERS, *, steps: int = 50, lrs: dict 
         check.choice("lrs key", name, OPTIMIZERS)
     return {name: optimizer_path(surface, name, lr=lrs.get(name), steps=steps, start=start)
             for name in optimizers}
+
+
+def describe_path(path: OptimizerPath) -> Diagnosis:
+    """Name what a path did: "diverged", "converged", "zig-zag" or "slow", with the evidence.
+
+    The checks run in that order. "converged" means the loss fell below 1% of its start;
+    "zig-zag" means the path still reverses direction along one weight on most steps.
+
+    Example:
+        >>> describe_path(optimizer_path("valley", "sgd", lr=0.45, steps=40)).label
+        'zig-zag'
+    """
+    if not isinstance(path, OptimizerPath):
+        raise TypeError(f"path must be an OptimizerPath (from optimizer_path), "
+                        f"got {type(path).__name__}")
+    start, final = float(path.losses[0]), path.final_loss
+    share = final / start if start > 0 and math.isfinite(final) else math.inf
+    zig = max(path.zigzag(0), path.zigzag(1))
+    evidence = dict(steps=len(path.points) - 1, start_loss=start, final_loss=final,
+                    loss_share=share, zigzag=zig)
+    if path.diverged or share > 1:
+        return Diagnosis("diverged", evidence,
+                         "Each step overshot further than the last and the point flew off the "
+                         "surface: the step size is too large for the steepest direction.",
+                         "Lower the learning rate (about 2-3x is often enough here).")
+    if share < CONVERGED:
+        return Diagnosis("converged", evidence,
+                         f"The loss fell to {share:.2%} of its start in {evidence['steps']} "
+                         "steps: the optimizer found the floor of the valley and followed it.",
+                         "Compare with another optimizer, or make the surface harder.")
+    if zig >= ZIGZAG:
+        return Diagnosis("zig-zag", evidence,
+                         f"The path reverses direction on {zig:.0%} of its steps: it bounces "
+                         "between the steep walls, and the loss is still at "
+                         f"{share:.0%} of its start.",
+                         "Add momentum (it cancels the bouncing and builds speed along the "
+                         "floor) or use Adam / RMSprop (they shrink the steep direction's steps).")
+    return Diagnosis("slow", evidence,
+                     f"After {evidence['steps']} steps the loss is still {share:.0%} of its "
+                     "start: the steps are too small to cross the flat floor in time.",
+                     "Raise the learning rate, add momentum, or take more steps.")

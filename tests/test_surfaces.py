@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from hplab.surfaces import SURFACES, compare_paths, get_surface, loss_grid, optimizer_path
+from hplab.surfaces import (
+    SURFACES,
+    compare_paths,
+    describe_path,
+    get_surface,
+    loss_grid,
+    optimizer_path,
+)
 
 A, B = 0.04, 4.0  # curvatures of the valley along x and across it (y)
 
@@ -124,3 +131,23 @@ def test_paths_are_deterministic():
 def test_bad_input_names_parameter_rule_and_value(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+@pytest.mark.parametrize("optimizer, lr, label", [
+    ("sgd", 0.45, "zig-zag"), ("sgd", 0.6, "diverged"), ("sgd", 0.01, "slow"),
+    ("momentum", 0.12, "converged"), ("adam", 0.3, "converged"),
+])
+def test_describe_path_names_what_the_path_did(optimizer, lr, label):
+    path = optimizer_path("valley", optimizer, lr=lr, steps=50)
+    verdict = describe_path(path)
+    assert verdict.label == label
+    share = verdict.evidence["loss_share"]
+    if label == "converged":
+        assert share < 0.01
+    elif label == "diverged":
+        assert path.diverged or share > 1
+    else:
+        assert 0.01 <= share <= 1
+    assert verdict.explanation and verdict.advice
+    with pytest.raises(TypeError, match="path must be an OptimizerPath"):
+        describe_path(verdict)
