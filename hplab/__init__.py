@@ -12,7 +12,7 @@ from .diagnose import Diagnosis, diagnose
 from .lr_finder import LRRangeTest, lr_range_test, suggest_lr
 from .models import ACTIVATIONS, count_parameters, mlp
 from .surfaces import SURFACES, OptimizerPath, Surface, compare_paths, loss_grid, optimizer_path
-from .sweep import fit_many, fit_seeds, lr_sweep, seed_band
+from .sweep import fit_many, fit_seeds, lr_sweep, pbt, seed_band
 from .train import (
     OPTIMIZERS,
     SCHEDULES,
@@ -33,7 +33,7 @@ __all__ = [
     "Callback", "Data", "Diagnosis", "EarlyStopping", "History", "LambdaCallback", "Split",
     "count_parameters", "dead_unit_fraction", "diagnose", "evaluate", "fit", "load_dataset",
     "make_optimizer", "make_schedule", "mlp", "schedule_lrs",
-    "fit_many", "fit_seeds", "lr_sweep", "seed_band",
+    "fit_many", "fit_seeds", "lr_sweep", "pbt", "seed_band",
     "LRRangeTest", "lr_range_test", "suggest_lr",
     "SURFACES", "OptimizerPath", "Surface", "compare_paths", "loss_grid", "optimizer_path",
     "tune",

@@ -630,3 +630,126 @@ def lr_sweep(data: Data, lrs, *, seed: int = 0, **settings) -> LRSweep:
 
     return LRSweep(lrs, hists, [last(h, "train_loss") for h in hists],
                    [last(h, "val_loss") for h in hists])
+
+
+# ----------------------------------------------------------------------------- population-based training
+
+
+class PBTResult(NamedTuple):
+    """A population-based training run: every member's History and every exploit step."""
+
+    histories: list  # one per member; ``lr`` shows each member's learning rate over time
+    events: list  # dicts: epoch, member, donor, lr_before, lr_after
+    best: int  # the member with the lowest final validation loss
+
+    @property
+    def best_history(self) -> History:
+        return self.histories[self.best]
+
+
+def pbt(data: Data, lrs=None, *, population: int = 8, epochs: int = 24, interval: int = 4,
+        fraction: float = 0.25, perturb=(0.8, 1.25), lr_range=(1e-4, 1e-1),
+        exploit: bool = True, seed: int = 0, **settings) -> PBTResult:
+    """Population-based training of the learning rate, the whole population in one vectorized run.
+
+    Every ``interval`` epochs the members are ranked by validation loss; each member in the
+    bottom ``fraction`` copies the weights and optimizer state of a random member of the top
+    ``fraction`` (exploit) and takes that member's learning rate times a random factor from
+    ``perturb`` (explore). ``exploit=False`` trains the same members without any of this, for
+    comparison. A member that diverges drops out.
+
+    Args:
+        lrs: the starting learning rates (one member each); by default ``population`` rates drawn
+            log-uniformly from ``lr_range`` with ``seed``.
+        settings: shared settings for :func:`fit_many` (optimizer, batch_size, depth, width,
+            data_seed, ...); no schedule or early stopping.
+
+    Example:
+        >>> result = pbt(data, population=8, epochs=24, optimizer="sgd")  # doctest: +SKIP
+        >>> result.best_history.lr                                         # doctest: +SKIP
+    """
+    seed = check.seed(seed)
+    epochs = check.integer("epochs", epochs, low=1, high=100_000)
+    interval = check.integer("interval", interval, low=1)
+    fraction = check.number("fraction", fraction, low=0, high=0.5, low_open=True)
+    check.boolean("exploit", exploit)
+    perturb = _factors(perturb)
+    banned = {"configs", "lr", "schedule", "schedule_options", "early_stopping", "return_models",
+              "seed"} & set(settings)
+    if banned:
+        raise TypeError(f"pbt does not take {sorted(banned)}: learning rates come from `lrs`, "
+                        f"seeds from `seed`, and schedules would fight the perturbations")
+    rng = np.random.default_rng(seed)
+    if lrs is None:
+        population = check.integer("population", population, low=2, high=1024)
+        low, high = _lr_range(lr_range)
+        lrs = np.exp(rng.uniform(math.log(low), math.log(high), population)).tolist()
+    elif isinstance(lrs, (str, bytes)) or not hasattr(lrs, "__iter__"):
+        raise TypeError(f"lrs must be a list of learning rates, got {type(lrs).__name__} {lrs!r}")
+    configs = [{"lr": lr, "seed": seed + i} for i, lr in enumerate(lrs)]
+    threads = check.integer("threads", settings.pop("threads", 1), low=1, high=256)
+    run = _prepare(data, configs, epochs=epochs, schedule=None, schedule_options=None,
+                   early_stopping=None, **_fit_many_defaults(settings))
+    events = []
+    with _threads(threads):
+        for epoch in range(1, epochs + 1):
+            if not run.alive:
+                break
+            run.epoch(epoch)
+            if exploit and epoch % interval == 0 and epoch < epochs:
+                events += _exploit(run, epoch, fraction, perturb, rng)
+        run.finish()
+    finals = [h.val_loss[-1] if h.epoch and not h.diverged else math.inf for h in run.hists]
+    return PBTResult(run.hists, events, int(np.argmin(finals)))
+
+
+def _exploit(run: _Run, epoch: int, fraction: float, perturb, rng) -> list[dict]:
+    """The bottom members copy a top member's weights and optimizer state, then perturb its lr."""
+    rows = len(run.alive)
+    if rows < 2:
+        return []
+    scores = [run.hists[k].val_loss[-1] for k in run.alive]
+    ranked = sorted(range(rows), key=lambda r: scores[r] if math.isfinite(scores[r]) else math.inf)
+    n = max(1, round(fraction * rows))
+    top, bottom = ranked[:n], ranked[-n:]
+    events = []
+    for r in bottom:
+        src = top[int(rng.integers(len(top)))]
+        member, donor = run.alive[r], run.alive[src]
+        run.stack.copy_member(r, src)
+        new_lr = run.hists[donor].lr[-1] * perturb[int(rng.integers(len(perturb)))]
+        run.lr_factor[member] = new_lr / run.members[member]["lr"]
+        events.append(dict(epoch=epoch, member=member, donor=donor,
+                           lr_before=run.hists[member].lr[-1], lr_after=new_lr))
+    return events
+
+
+def _fit_many_defaults(settings: dict) -> dict:
+    """fit_many's keyword defaults for the shared settings pbt passes through."""
+    known = dict(depth=2, width=32, activation="relu", optimizer="adam", batch_size=32,
+                 momentum=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, data_seed=None,
+                 divergence_factor=10.0, train_split=None)
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise TypeError(f"pbt got unknown setting(s) {unknown}; choose from: "
+                        f"{', '.join(sorted(known))}")
+    return {**known, **settings, "lr": 1e-3, "seed": 0}
+
+
+def _factors(perturb) -> tuple:
+    if isinstance(perturb, (str, bytes)) or not hasattr(perturb, "__iter__"):
+        raise TypeError(f"perturb must be a list of factors, got {type(perturb).__name__} "
+                        f"{perturb!r}")
+    perturb = tuple(check.positive("perturb", f) for f in perturb)
+    if not perturb:
+        raise ValueError("perturb must hold at least one factor, got none")
+    return perturb
+
+
+def _lr_range(lr_range) -> tuple[float, float]:
+    if not isinstance(lr_range, (tuple, list)) or len(lr_range) != 2:
+        raise TypeError(f"lr_range must be a pair (low, high), got {lr_range!r}")
+    low, high = (check.positive(f"lr_range[{i}]", v) for i, v in enumerate(lr_range))
+    if not low < high:
+        raise ValueError(f"lr_range must have low < high, got {lr_range!r}")
+    return low, high

@@ -224,3 +224,63 @@ def test_lr_sweep_shows_too_small_too_large_and_a_sweet_spot(moons):
 def test_lr_sweep_rejects_a_bad_learning_rate(moons):
     with pytest.raises(ValueError, match="lrs must be > 0, got 0"):
         lr_sweep(moons, [0.1, 0.0])
+
+
+# ----------------------------------------------------------------------------- population-based training
+
+
+@pytest.fixture(scope="module")
+def spirals():
+    return hplab.load_dataset("spirals", n_samples=400, noise=0.2, seed=0)
+
+
+def test_pbt_rescues_the_weak_members_of_a_population(spirals):
+    settings = dict(population=8, epochs=24, interval=4, optimizer="adam", lr_range=(1e-5, 1e-1),
+                    width=32, seed=0)
+    tuned = hplab.sweep.pbt(spirals, **settings)
+    alone = hplab.sweep.pbt(spirals, exploit=False, **settings)
+    assert [h.lr[0] for h in tuned.histories] == [h.lr[0] for h in alone.histories]
+    assert alone.events == [] and len(tuned.events) == 2 * 5  # 2 members, 5 exploit rounds
+    final = {name: np.array([h.val_loss[-1] for h in r.histories])
+             for name, r in (("tuned", tuned), ("alone", alone))}
+    assert np.median(final["tuned"]) < 0.5 * np.median(final["alone"])
+    assert final["tuned"].min() <= final["alone"].min() * 1.05
+    assert tuned.best == int(np.argmin(final["tuned"]))
+
+
+def test_pbt_copies_the_donor_weights_and_optimizer_state(moons):
+    # One minibatch order for all and no perturbation: after copying, a member and its donor
+    # must train identically, so they end with the same losses.
+    result = hplab.sweep.pbt(moons, lrs=[1e-4, 3e-2, 1e-2, 3e-4], epochs=5, interval=3,
+                             fraction=0.25, perturb=(1.0,), data_seed=0, width=16)
+    (event,) = result.events
+    assert event["epoch"] == 3 and event["member"] in (0, 3) and event["donor"] in (1, 2)
+    member, donor = result.histories[event["member"]], result.histories[event["donor"]]
+    assert member.val_loss[:3] != donor.val_loss[:3]
+    assert member.val_loss[3:] == pytest.approx(donor.val_loss[3:], rel=1e-6)
+    assert member.lr[3:] == donor.lr[3:] == [event["lr_after"]] * 2
+
+
+def test_pbt_perturbs_the_copied_learning_rate(moons):
+    result = hplab.sweep.pbt(moons, population=6, epochs=7, interval=2, perturb=(0.5, 2.0),
+                             width=8, seed=3)
+    assert result.events
+    for e in result.events:
+        donor_lr = result.histories[e["donor"]].lr[e["epoch"] - 1]
+        assert e["lr_after"] / donor_lr == pytest.approx(0.5) or \
+            e["lr_after"] / donor_lr == pytest.approx(2.0)
+        assert result.histories[e["member"]].lr[e["epoch"]] == pytest.approx(e["lr_after"])
+
+
+@pytest.mark.parametrize("kwargs,error,words", [
+    (dict(lr=0.1), TypeError, "pbt does not take ['lr']"),
+    (dict(fraction=0.7), ValueError, "fraction must be <= 0.5, got 0.7"),
+    (dict(perturb=(1.2, -1)), ValueError, "perturb must be > 0, got -1"),
+    (dict(lr_range=(0.1, 0.01)), ValueError, "lr_range must have low < high"),
+    (dict(population=1), ValueError, "population must be >= 2, got 1"),
+    (dict(colour="red"), TypeError, "unknown setting(s) ['colour']"),
+])
+def test_pbt_rejects_bad_input(moons, kwargs, error, words):
+    with pytest.raises(error) as info:
+        hplab.sweep.pbt(moons, epochs=2, **kwargs)
+    assert words in str(info.value)
