@@ -11,7 +11,15 @@ from .data import DATASETS, Data, Split, load_dataset
 from .diagnose import Diagnosis, diagnose
 from .lr_finder import LRRangeTest, lr_range_test, suggest_lr
 from .models import ACTIVATIONS, count_parameters, mlp
-from .surfaces import SURFACES, OptimizerPath, Surface, compare_paths, loss_grid, optimizer_path
+from .surfaces import (
+    SURFACES,
+    OptimizerPath,
+    Surface,
+    compare_paths,
+    describe_path,
+    loss_grid,
+    optimizer_path,
+)
 from .sweep import fit_many, fit_seeds, lr_sweep, pbt, seed_band
 from .train import (
     OPTIMIZERS,
@@ -35,7 +43,8 @@ __all__ = [
     "make_optimizer", "make_schedule", "mlp", "schedule_lrs",
     "fit_many", "fit_seeds", "lr_sweep", "pbt", "seed_band",
     "LRRangeTest", "lr_range_test", "suggest_lr",
-    "SURFACES", "OptimizerPath", "Surface", "compare_paths", "loss_grid", "optimizer_path",
+    "SURFACES", "OptimizerPath", "Surface", "compare_paths", "describe_path", "loss_grid",
+    "optimizer_path",
     "tune",
 ]
 
