@@ -1,0 +1,409 @@
+"""Pictures of training runs, drawn with matplotlib.
+
+Every function takes ``ax=None`` (a new figure is made when it is None), returns the Axes it drew
+on and never calls ``plt.show()``. A :class:`~hplab.History` is read as plain data, so a diverged
+run with NaN or huge losses is drawn clipped to the plot, with a red mark where it blew up.
+
+    >>> ax = plots.loss_curves(hist)                     # doctest: +SKIP
+    >>> ax = plots.decision_boundary(model, data)        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from . import _validate as check
+from .data import REGRESSION, Data
+from .train import History
+
+TRAIN_COLOR = "tab:blue"
+VAL_COLOR = "tab:orange"
+BAD_COLOR = "tab:red"
+GHOST_ALPHA = 0.3
+CLIP_FACTOR = 3.0  # diverged values are drawn at most this many times the starting loss
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(5, 3.4))
+    return ax
+
+
+def _check_history(hist, name="hist") -> History:
+    if not isinstance(hist, History):
+        raise TypeError(f"{name} must be an hplab History (from fit), got {type(hist).__name__}")
+    return hist
+
+
+def _series(hist: History, key: str) -> np.ndarray:
+    return np.asarray(getattr(hist, key), dtype=float)
+
+
+def clip_values(values, ceiling: float):
+    """Replace NaN, inf and values above ``ceiling`` with ``ceiling``; return (values, bad mask)."""
+    v = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(v) | (v > ceiling)
+    return np.where(bad, ceiling, v), bad
+
+
+def _ceiling(hist: History, keys) -> float:
+    """A y limit that keeps a blown-up run readable: a few times the starting loss."""
+    start = [hist.initial.get(k, math.nan) for k in keys]
+    start = [s for s in start if math.isfinite(s)]
+    finite = [v for k in keys for v in getattr(hist, k) if math.isfinite(v)]
+    base = max(start) if start else (float(np.median(finite)) if finite else 1.0)
+    return CLIP_FACTOR * max(base, 1e-3)
+
+
+def loss_curves(hist: History, ax=None, *, metric: bool = False, ghost: History | None = None,
+                title: str | None = None, legend: bool = True):
+    """Training and validation loss (or metric) per epoch, with the story of the run marked.
+
+    The best validation epoch gets a star, an early stop a dotted line, and a diverged run a red
+    cross where its loss left the plot. ``ghost`` draws a previous run faded behind this one.
+
+    Example:
+        >>> ax = loss_curves(hist, ghost=previous_hist)   # doctest: +SKIP
+    """
+    hist = _check_history(hist)
+    ax = _axes(ax)
+    keys = ("train_metric", "val_metric") if metric else ("train_loss", "val_loss")
+    runs = ([(ghost, GHOST_ALPHA, "previous ")] if ghost is not None else []) + [(hist, 1.0, "")]
+    ceiling = max(_ceiling(h, keys) for h, _, _ in runs) if not metric else math.inf
+    for h, alpha, prefix in runs:
+        _check_history(h, "ghost")
+        _draw_pair(ax, h, keys, ceiling, alpha, prefix)
+    _mark_events(ax, hist, keys, ceiling, metric)
+    name = hist.metric_name if metric else "loss"
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(name)
+    if not metric:
+        ax.set_ylim(bottom=0)
+    ax.set_title(title if title is not None else name)
+    if legend:
+        ax.legend(fontsize="small", loc="upper right")
+    return ax
+
+
+def metric_curves(hist: History, ax=None, *, ghost: History | None = None, **kwargs):
+    """Training and validation accuracy (classification) or R² (regression) per epoch."""
+    return loss_curves(hist, ax, metric=True, ghost=ghost, **kwargs)
+
+
+def _draw_pair(ax, h, keys, ceiling, alpha, prefix):
+    epochs = [0] + list(h.epoch)
+    for key, color in zip(keys, (TRAIN_COLOR, VAL_COLOR)):
+        values = [h.initial.get(key, math.nan)] + list(getattr(h, key))
+        y, _ = clip_values(values, ceiling)
+        label = f"{prefix}{key.split('_')[0]}" if alpha == 1.0 or prefix else None
+        ax.plot(epochs, y, color=color, alpha=alpha, lw=1.8 if alpha == 1.0 else 1.2,
+                ls="-" if alpha == 1.0 else "--", label=label)
+
+
+def _mark_events(ax, hist, keys, ceiling, metric):
+    vals = _series(hist, keys[1])
+    if hist.best_epoch is not None and hist.best_epoch in hist.epoch and hist.status != "diverged":
+        i = hist.epoch.index(hist.best_epoch)
+        ax.plot([hist.best_epoch], [min(vals[i], ceiling)], marker="*", ms=13, color=VAL_COLOR,
+                mec="black", ls="none", label=f"best epoch {hist.best_epoch}", zorder=5)
+    if hist.status == "early_stopped" and hist.stopped_epoch is not None:
+        ax.axvline(hist.stopped_epoch, color="grey", ls=":", lw=1.5,
+                   label=f"early stop (epoch {hist.stopped_epoch})")
+    if hist.status == "diverged":
+        y, bad = clip_values(_series(hist, keys[0]), ceiling)
+        first = int(np.argmax(bad)) if bad.any() else len(y) - 1
+        ax.plot([hist.epoch[first]], [y[first]], marker="X", ms=12, color=BAD_COLOR, ls="none",
+                label="diverged", zorder=6)
+        if not metric:
+            ax.set_ylim(top=ceiling * 1.05)
+
+
+def overlay(histories, ax=None, *, key: str = "val_loss", title: str | None = None):
+    """Several runs on one Axes: ``histories`` is a dict label -> History (or a list).
+
+    Example:
+        >>> ax = overlay({"lr=0.1": h1, "lr=0.01": h2}, key="train_loss")   # doctest: +SKIP
+    """
+    if not isinstance(histories, dict):
+        histories = {f"run {i + 1}": h for i, h in enumerate(histories)}
+    if not histories:
+        raise ValueError("histories must hold at least one History, got none")
+    key = check.choice("key", key, ("train_loss", "val_loss", "train_metric", "val_metric"))
+    ax = _axes(ax)
+    hs = [_check_history(h, f"histories[{label!r}]") for label, h in histories.items()]
+    ceiling = max(_ceiling(h, (key,)) for h in hs) if key.endswith("loss") else math.inf
+    for label, h in zip(histories, hs):
+        y, bad = clip_values([h.initial.get(key, math.nan)] + list(getattr(h, key)), ceiling)
+        (line,) = ax.plot([0] + list(h.epoch), y, label=str(label))
+        if bad.any():
+            j = int(np.argmax(bad))
+            ax.plot([j], [y[j]], marker="X", ms=10, color=line.get_color(), ls="none")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key.replace("_", " "))
+    ax.set_title(title if title is not None else key.replace("_", " "))
+    ax.legend(fontsize="small")
+    return ax
+
+
+# ----------------------------------------------------------------------------- what the model learned
+
+
+@torch.no_grad()
+def _predict(model, X: torch.Tensor) -> torch.Tensor:
+    was_training = model.training
+    model.eval()
+    try:
+        return model(X)
+    finally:
+        model.train(was_training)
+
+
+def _check_data(data) -> Data:
+    if not isinstance(data, Data):
+        raise TypeError(f"data must be an hplab Data (from load_dataset), got {type(data).__name__}")
+    return data
+
+
+def decision_boundary(model, data: Data, ax=None, *, resolution: int = 80, show_val: bool = True,
+                      title: str | None = None):
+    """The model's predicted class over the plane, with the training (dots) and validation
+    (crosses) points on top. For 2-D classification data.
+
+    Example:
+        >>> ax = decision_boundary(model, hplab.load_dataset("moons"))   # doctest: +SKIP
+    """
+    data = _check_data(data)
+    if data.n_features != 2 or data.task == REGRESSION:
+        raise ValueError(f"data must be 2-D classification data for a decision boundary, "
+                         f"got {data.name!r} with {data.n_features} features ({data.task})")
+    resolution = check.integer("resolution", resolution, low=10, high=1000)
+    ax = _axes(ax)
+    pts = torch.cat([data.train.X, data.val.X])
+    lo, hi = pts.min(0).values - 0.5, pts.max(0).values + 0.5
+    gx = torch.linspace(float(lo[0]), float(hi[0]), resolution)
+    gy = torch.linspace(float(lo[1]), float(hi[1]), resolution)
+    xx, yy = torch.meshgrid(gx, gy, indexing="xy")
+    grid = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)  # (resolution**2, 2)
+    logits = _predict(model, grid)
+    k = data.n_outputs
+    cmap = "RdBu" if k == 2 else "tab10"
+    extent = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+    if k == 2:  # shade by the predicted probability of class 1; the black line is 50/50
+        z = torch.softmax(logits, dim=1)[:, 1].reshape(resolution, resolution)
+        z = torch.nan_to_num(z, nan=0.5).numpy()
+        ax.imshow(z, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=1, alpha=0.55,
+                  aspect="auto", interpolation="bilinear")
+        if z.min() < 0.5 < z.max():
+            ax.contour(xx.numpy(), yy.numpy(), z, levels=[0.5], colors="black", linewidths=1)
+    else:
+        z = logits.argmax(dim=1).reshape(resolution, resolution).numpy()
+        ax.imshow(z, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=9, alpha=0.35,
+                  aspect="auto", interpolation="nearest")
+    kw = dict(cmap=cmap, vmin=0, vmax=1 if k == 2 else 9, edgecolors="black", linewidths=0.4)
+    ax.scatter(data.train.X[:, 0], data.train.X[:, 1], c=data.train.y, s=14, label="train", **kw)
+    if show_val:
+        ax.scatter(data.val.X[:, 0], data.val.X[:, 1], c=data.val.y, s=22, marker="X",
+                   label="validation", **kw)
+    ax.set_xlim(float(lo[0]), float(hi[0]))
+    ax.set_ylim(float(lo[1]), float(hi[1]))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title if title is not None else "decision boundary")
+    return ax
+
+
+def fitted_curve(model, data: Data, ax=None, *, title: str | None = None):
+    """For 1-D regression (the ``sine`` set): the data as dots and the model's curve as a line."""
+    data = _check_data(data)
+    if data.n_features != 1 or data.task != REGRESSION:
+        raise ValueError(f"data must be 1-D regression data for a fitted curve, got {data.name!r} "
+                         f"with {data.n_features} features ({data.task})")
+    ax = _axes(ax)
+    pts = torch.cat([data.train.X, data.val.X])[:, 0]
+    x = torch.linspace(float(pts.min()), float(pts.max()), 200)[:, None]  # (200, 1)
+    y = _predict(model, x)[:, 0]
+    ax.scatter(data.train.X[:, 0], data.train.y[:, 0], s=12, color=TRAIN_COLOR, label="train")
+    ax.scatter(data.val.X[:, 0], data.val.y[:, 0], s=18, marker="x", color=VAL_COLOR,
+               label="validation")
+    span = torch.cat([data.train.y, data.val.y])
+    lo, hi = float(span.min()), float(span.max())
+    pad = 0.5 * (hi - lo)
+    ax.plot(x[:, 0], torch.nan_to_num(y, nan=lo - pad).clamp(lo - pad, hi + pad), color="black",
+            lw=2, label="model")
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlabel("x (standardized)")
+    ax.set_ylabel("y")
+    ax.set_title(title if title is not None else "fitted curve")
+    ax.legend(fontsize="small")
+    return ax
+
+
+# ----------------------------------------------------------------------------- gradient health
+
+
+def gradient_norms(hist: History, ax=None, *, title: str | None = None):
+    """Mean weight-gradient norm of each layer per epoch (log scale); layer 1 is the input side.
+
+    Needs a run with ``fit(..., track_gradients=True)``. In a deep sigmoid network the early layers'
+    lines sit orders of magnitude below the last layer's: vanishing gradients.
+    """
+    hist = _check_history(hist)
+    if not hist.grad_norms:
+        raise ValueError("hist has no gradient norms; train with fit(..., track_gradients=True)")
+    ax = _axes(ax)
+    g = np.asarray(hist.grad_norms, dtype=float)  # (epochs, layers)
+    g = np.where(np.isfinite(g) & (g > 0), g, np.nan)
+    n = g.shape[1]
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    for j in range(n):
+        ax.plot(hist.epoch[:len(g)], g[:, j], color=cmap(j / max(n - 1, 1)),
+                marker="o" if len(g) < 3 else None,
+                label=f"layer {j + 1}" + (" (output)" if j == n - 1 else ""))
+    _log_y(ax)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("gradient norm")
+    ax.set_title(title if title is not None else "gradient size per layer")
+    ax.legend(fontsize="x-small", ncol=2 if n > 5 else 1)
+    return ax
+
+
+def _log_y(ax):
+    """Log y axis with plain "1e-05" tick labels (quicker to draw than typeset powers of ten)."""
+    from matplotlib.ticker import LogFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=True))
+
+
+def layer_gradients(hist: History, ax=None, *, epoch: int = -1, title: str | None = None):
+    """Bars: each layer's gradient norm at one epoch (the last by default), log scale."""
+    hist = _check_history(hist)
+    if not hist.grad_norms:
+        raise ValueError("hist has no gradient norms; train with fit(..., track_gradients=True)")
+    epoch = check.integer("epoch", epoch, low=-len(hist.grad_norms), high=len(hist.grad_norms) - 1)
+    ax = _axes(ax)
+    g = np.asarray(hist.grad_norms[epoch], dtype=float)
+    g = np.where(np.isfinite(g) & (g > 0), g, np.nan)
+    ax.bar(np.arange(1, len(g) + 1), g, color="tab:purple")
+    _log_y(ax)
+    ax.set_xticks(np.arange(1, len(g) + 1))
+    ax.set_xlabel("layer (1 = input side)")
+    ax.set_ylabel("gradient norm")
+    ax.set_title(title if title is not None else "gradient size per layer")
+    return ax
+
+
+def dead_units(hist: History, ax=None, *, ghost: History | None = None, title: str | None = None):
+    """Share of hidden ReLU units that are dead (output 0 for every input), per epoch.
+
+    Needs a run with ``fit(..., track_dead_units=True)``.
+    """
+    hist = _check_history(hist)
+    if not hist.dead_fraction:
+        raise ValueError("hist has no dead-unit record; train with fit(..., track_dead_units=True)")
+    ax = _axes(ax)
+    if ghost is not None and _check_history(ghost, "ghost").dead_fraction:
+        ax.plot(ghost.epoch[:len(ghost.dead_fraction)], ghost.dead_fraction, color=BAD_COLOR,
+                alpha=GHOST_ALPHA, ls="--", label="previous run")
+    ax.plot(hist.epoch[:len(hist.dead_fraction)], hist.dead_fraction, color=BAD_COLOR, lw=2,
+            label="this run")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("dead units (share)")
+    ax.set_title(title if title is not None else "dead ReLU units")
+    ax.legend(fontsize="small")
+    return ax
+
+
+@torch.no_grad()
+def activation_histograms(model, X: torch.Tensor, ax=None, *, bins: int = 40,
+                          title: str | None = None):
+    """Histogram of each hidden layer's activation values on inputs ``X``, one outline per layer.
+
+    A spike at 0 for ReLU means dead or silent units; a pile-up at 0 and 1 for sigmoid means
+    saturated units whose gradient is nearly zero.
+    """
+    from torch import nn
+
+    from .models import ACTIVATIONS
+
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+    bins = check.integer("bins", bins, low=2, high=500)
+    kinds = tuple(type(f()) for f in ACTIVATIONS.values() if type(f()) is not nn.Identity)
+    acts = [m for m in model.modules() if isinstance(m, kinds)]
+    if not acts:
+        raise ValueError("model has no hidden activation layers to show")
+    outs = []
+    hooks = [m.register_forward_hook(lambda _m, _i, o: outs.append(o.flatten())) for m in acts]
+    try:
+        _predict(model, X)
+    finally:
+        for h in hooks:
+            h.remove()
+    ax = _axes(ax)
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    for j, o in enumerate(outs):
+        o = o[torch.isfinite(o)].numpy()
+        ax.hist(o, bins=bins, histtype="step", lw=1.5, color=cmap(j / max(len(outs) - 1, 1)),
+                label=f"layer {j + 1}", density=True)
+    ax.set_xlabel("activation value")
+    ax.set_ylabel("density")
+    ax.set_title(title if title is not None else "hidden activations")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+# ----------------------------------------------------------------------------- learning rate
+
+
+def lr_schedule(source, ax=None, *, title: str | None = None):
+    """The learning rate per epoch: from a History, a list of rates, or a dict name -> either.
+
+    Example:
+        >>> ax = lr_schedule({"cosine": lrs_cos, "step": lrs_step})   # doctest: +SKIP
+    """
+    items = source.items() if isinstance(source, dict) else [(None, source)]
+    ax = _axes(ax)
+    for label, s in items:
+        lrs = list(s.lr) if isinstance(s, History) else list(s)
+        if not lrs:
+            raise ValueError(f"learning-rate schedule {label or ''} is empty".replace("  ", " "))
+        for v in lrs:
+            check.number("lr", v, low=0)
+        ax.plot(np.arange(1, len(lrs) + 1), lrs, marker="." if len(lrs) <= 40 else None,
+                label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate")
+    ax.set_title(title if title is not None else "learning-rate schedule")
+    if isinstance(source, dict):
+        ax.legend(fontsize="small")
+    return ax
+
+
+# ----------------------------------------------------------------------------- many runs at once
+
+
+def grid(n: int, *, ncols: int = 4, size=(3.4, 2.8)):
+    """A figure with ``n`` Axes in rows of ``ncols``; returns (figure, flat list of the n Axes)."""
+    import matplotlib.pyplot as plt
+
+    n = check.integer("n", n, low=1, high=64)
+    ncols = min(check.integer("ncols", ncols, low=1), n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows),
+                             squeeze=False, layout="constrained")
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]

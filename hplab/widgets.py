@@ -1,0 +1,531 @@
+"""Live dashboards: move a knob, the network retrains, and the consequence is drawn and named.
+
+This is the only module that imports ipywidgets. Every dashboard keeps its widgets in
+``controls`` (name -> widget) and the outcome of its last run in ``last_result``, so it can be
+driven from a test exactly as a learner drives it:
+
+    >>> dash = Playground()                        # doctest: +SKIP
+    >>> dash.controls["lr"].value = 3.0            # retrains, like a slider move
+    >>> dash.last_result.diagnosis.label
+    'diverged'
+
+The figure is rendered off-screen and swapped into an image widget in one piece, so it never
+flickers; while a long run trains, a live frame is drawn every ``LIVE_INTERVAL`` seconds.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import textwrap
+import time
+from dataclasses import dataclass, field
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+from . import _validate as check
+from . import plots
+from .data import DATASETS, REGRESSION, Data, load_dataset
+from .diagnose import Diagnosis, diagnose
+from .models import ACTIVATIONS, mlp
+from .train import OPTIMIZERS, SCHEDULES, Callback, EarlyStopping, History, evaluate, fit
+
+LIVE_INTERVAL = 0.25  # seconds between live frames while a run trains
+N_SAMPLES = 1000      # generated sets: 600 train / 200 validation / 200 test
+DATA_SEED = 0         # the data stay fixed; the ``seed`` knob moves initialisation and batch order
+
+DEFAULTS = dict(
+    dataset="moons", noise=0.2, label_noise=0.0, n_train=200,
+    depth=2, width=32, activation="relu", dropout=0.0,
+    optimizer="adam", lr=1e-2, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.0,
+    batch_size=32, epochs=30, schedule="constant",
+    patience=0, min_delta=0.0, restore_best=True, seed=0,
+)
+USES_MOMENTUM = ("momentum", "nesterov")
+USES_BETAS = ("adam", "adamw")
+POWERS_OF_TWO = tuple(2 ** i for i in range(11))  # 1 .. 1024
+WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+
+
+# ----------------------------------------------------------------------------- plain training
+
+
+@dataclass
+class Result:
+    """One finished run: the knob values, what happened, the verdict, and the trained model."""
+
+    config: dict
+    history: History
+    diagnosis: Diagnosis
+    model: object
+    data: Data
+    val: dict = field(default_factory=dict)  # evaluate(model, data, "val") after training
+    seconds: float = 0.0
+
+
+def check_config(config: dict) -> dict:
+    """Fill missing knobs from :data:`DEFAULTS`; reject names that are not knobs."""
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of knob values, got {type(config).__name__}")
+    for key in config:
+        if key not in DEFAULTS:
+            raise ValueError(f"knob {key!r} is unknown; choose one of: {', '.join(sorted(DEFAULTS))}")
+    return {**DEFAULTS, **config}
+
+
+def load_data(config: dict, cache: dict | None = None) -> Data:
+    """The dataset a configuration asks for, cut down to ``n_train`` training examples."""
+    key = (config["dataset"], config["noise"], config["label_noise"])
+    if cache is None or key not in cache:
+        name = check.choice("dataset", config["dataset"], DATASETS)
+        data = load_dataset(name, n_samples=None if name in ("digits", "breast_cancer") else N_SAMPLES,
+                            noise=config["noise"], label_noise=config["label_noise"], seed=DATA_SEED)
+        if cache is not None:
+            cache[key] = data
+    data = cache[key] if cache is not None else data
+    n = check.integer("n_train", config["n_train"], low=2, high=data.n_train)
+    return data if n == data.n_train else data.subset(n, seed=DATA_SEED)
+
+
+def train_run(config: dict | None = None, *, callbacks=(), track: bool = True,
+              cache: dict | None = None) -> Result:
+    """Train one configuration of knobs (missing ones come from :data:`DEFAULTS`).
+
+    Example:
+        >>> r = train_run({"lr": 3.0, "optimizer": "sgd"})   # doctest: +SKIP
+        >>> r.diagnosis.label
+    """
+    c = check_config(config or {})
+    start = time.perf_counter()
+    data = load_data(c, cache)
+    model = mlp(data.n_features, data.n_outputs, depth=c["depth"], width=c["width"],
+                activation=c["activation"], dropout=c["dropout"], seed=c["seed"])
+    patience = check.integer("patience", c["patience"], low=0)
+    stopper = (EarlyStopping(patience=patience, min_delta=c["min_delta"],
+                             restore_best_weights=c["restore_best"]) if patience else None)
+    hist = fit(model, data, optimizer=c["optimizer"], lr=c["lr"], batch_size=c["batch_size"],
+               epochs=c["epochs"],
+               momentum=c["momentum"] if c["optimizer"] in USES_MOMENTUM else None,
+               betas=(c["beta1"], c["beta2"]), weight_decay=c["weight_decay"],
+               schedule=c["schedule"], early_stopping=stopper, callbacks=callbacks,
+               track_gradients=track, track_dead_units=track, seed=c["seed"])
+    val = evaluate(model, data, split="val")
+    return Result(c, hist, diagnose(hist), model, data, val, time.perf_counter() - start)
+
+
+# ----------------------------------------------------------------------------- presets
+
+
+def health(hist: History) -> dict:
+    """Gradient health at the last epoch: the share of dead ReLU units, and how much smaller the
+    first layer's gradient is than the last layer's (1 = same size; 1e-4 = vanishing)."""
+    dead = hist.dead_fraction[-1] if hist.dead_fraction else math.nan
+    ratio = math.nan
+    if hist.grad_norms:
+        g = hist.grad_norms[-1]
+        ratio = g[0] / g[-1] if g[-1] > 0 and math.isfinite(g[0] / g[-1]) else math.nan
+    return dict(dead_units=dead, gradient_ratio=ratio)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One click that reproduces a symptom: knob values, and what they must produce.
+
+    ``label`` is what :func:`hplab.diagnose` says about the run. Two symptoms have no label of
+    their own and are read from :func:`health` instead: ``min_dead`` (share of dead ReLU units at
+    least this) and ``max_gradient_ratio`` (first/last layer gradient at most this).
+    """
+
+    values: dict
+    label: str
+    story: str
+    min_dead: float | None = None
+    max_gradient_ratio: float | None = None
+
+    def shows(self, result: Result) -> bool:
+        """True when ``result`` really has this preset's symptom."""
+        h = health(result.history)
+        return (result.diagnosis.label == self.label
+                and (self.min_dead is None or h["dead_units"] >= self.min_dead)
+                and (self.max_gradient_ratio is None
+                     or h["gradient_ratio"] <= self.max_gradient_ratio))
+
+
+PRESETS = {
+    "good": Preset({}, "good", "A sensible start: Adam, learning rate 0.01, two hidden layers."),
+    "divergence": Preset(dict(optimizer="sgd", lr=10.0), "diverged",
+                         "Plain SGD with a learning rate of 10: every step overshoots further."),
+    "unstable": Preset(dict(optimizer="sgd", lr=20.0, depth=0), "unstable",
+                       "A huge step on a simple model: the loss jumps up and down instead of "
+                       "settling."),
+    "slow": Preset(dict(optimizer="sgd", lr=3e-4), "slow",
+                   "Plain SGD with tiny steps: after 30 epochs the loss is still creeping down."),
+    "underfitting": Preset(dict(dataset="circles", depth=0), "underfitting",
+                           "A straight-line model (no hidden layer) on rings it cannot separate."),
+    "overfitting": Preset(dict(n_train=30, depth=3, width=64, epochs=100, batch_size=16),
+                          "overfitting",
+                          "A big network, only 30 examples, 100 epochs: it memorizes them."),
+    "vanishing gradients": Preset(dict(activation="sigmoid", depth=8, optimizer="sgd", lr=0.1),
+                                  "underfitting",
+                                  "Eight sigmoid layers: the first layers get almost no gradient, "
+                                  "so they barely learn.", max_gradient_ratio=1e-3),
+    "dying ReLU": Preset(dict(optimizer="adam", lr=0.5, depth=3, width=16, schedule="cosine"),
+                         "unstable",
+                         "Adam at 0.5: the first big steps switch most ReLU units off for every "
+                         "input, and dead units never come back.", min_dead=0.5),
+}
+
+
+# ----------------------------------------------------------------------------- controls
+
+
+def _slider_style():
+    return dict(style={"description_width": "110px"}, layout=W.Layout(width="330px"))
+
+
+def make_control(name: str, value):
+    """The widget for one knob, set to ``value``; sliders only report when released."""
+    s = _slider_style()
+    quiet = dict(continuous_update=False, **s)
+    if name == "lr":
+        return W.FloatLogSlider(value=value, base=10, min=-4, max=1.5, step=0.25,
+                                description="learning rate", readout_format=".0e", **quiet)
+    if name in ("batch_size", "width"):
+        return W.SelectionSlider(options=POWERS_OF_TWO[:9] if name == "width" else POWERS_OF_TWO,
+                                 value=value, description=name.replace("_", " "), **quiet)
+    if name == "weight_decay":
+        return W.SelectionSlider(options=WEIGHT_DECAYS, value=value, description="weight decay",
+                                 **quiet)
+    ints = dict(depth=(0, 10, 1), epochs=(1, 300, 1), n_train=(10, 600, 10), patience=(0, 50, 1),
+                seed=(0, 99, 1))
+    if name in ints:
+        lo, hi, step = ints[name]
+        labels = dict(n_train="training size", patience="patience (0=off)", depth="hidden layers")
+        return W.IntSlider(value=value, min=lo, max=hi, step=step,
+                           description=labels.get(name, name), **quiet)
+    floats = dict(noise=(0, 1, 0.05, ".2f"), label_noise=(0, 0.45, 0.05, ".2f"),
+                  dropout=(0, 0.8, 0.05, ".2f"), momentum=(0, 0.99, 0.01, ".2f"),
+                  beta1=(0, 0.99, 0.01, ".2f"), beta2=(0.9, 0.9999, 0.0001, ".4f"),
+                  min_delta=(0, 0.1, 0.005, ".3f"))
+    if name in floats:
+        lo, hi, step, fmt = floats[name]
+        return W.FloatSlider(value=value, min=lo, max=hi, step=step, readout_format=fmt,
+                             description=name.replace("_", " "), **quiet)
+    choices = dict(dataset=DATASETS, activation=tuple(ACTIVATIONS), optimizer=OPTIMIZERS,
+                   schedule=SCHEDULES)
+    if name in choices:
+        return W.Dropdown(options=choices[name], value=value, description=name, **s)
+    if name == "restore_best":
+        return W.Checkbox(value=value, description="restore best weights", indent=False)
+    raise ValueError(f"knob {name!r} is unknown; choose one of: {', '.join(sorted(DEFAULTS))}")
+
+
+# ----------------------------------------------------------------------------- the dashboard
+
+
+def render_png(figure: Figure) -> bytes:
+    """Draw ``figure`` off-screen and encode it as PNG, favouring speed over file size."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    buf = io.BytesIO()
+    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+        buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+class _LiveFrames(Callback):
+    """Redraws the curves while a run trains, at most once every ``interval`` seconds."""
+
+    def __init__(self, dashboard, interval):
+        self.dashboard, self.interval = dashboard, interval
+
+    def on_train_begin(self, trainer):
+        self.last = time.perf_counter()
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if time.perf_counter() - self.last >= self.interval:
+            self.dashboard._draw_live(trainer.history)
+            self.last = time.perf_counter()
+
+
+class Dashboard:
+    """Knobs on the left, the run's picture and its diagnosis on the right, presets on top.
+
+    Subclasses choose the knobs they show (``KNOBS``), the panels of the figure (``PANELS``:
+    "loss", "metric", "model", "health" (gradient per layer), "dead"), their ``PRESETS`` and default values
+    (``VALUES``). Knobs not shown keep their value from ``VALUES``/``DEFAULTS`` or the keyword
+    arguments. Every change of a control retrains and redraws; so do the Train button and the
+    preset buttons. The previous run stays as a faded ghost until Reset.
+
+    Args:
+        live: draw live frames while a long run trains.
+        **values: starting knob values, e.g. ``Playground(lr=0.1, dataset="spirals")``.
+    """
+
+    TITLE = "Dashboard"
+    KNOBS: tuple = ()
+    PANELS: tuple = ("loss", "metric", "model", "health")
+    PRESETS: dict = {}
+    VALUES: dict = {}
+    FIGSIZE = (13.0, 3.2)
+    BOTTOM = 0.15  # room under the Axes (more is added for the static caption)
+    DPI = 72
+
+    def __init__(self, *, live: bool = True, **values):
+        config = check_config({**self.VALUES, **values})
+        self.live = check.boolean("live", live)
+        self.fixed = {k: v for k, v in config.items() if k not in self.KNOBS}
+        self.controls = {name: make_control(name, config[name]) for name in self.KNOBS}
+        self.last_result: Result | None = None
+        self.ghost: Result | None = None
+        self.error: str | None = None
+        self.runs = 0          # finished runs
+        self.live_frames = 0   # live frames drawn during the last run
+        self.last_seconds = 0.0  # control change -> finished figure, last run
+        self._cache: dict = {}
+        self._busy = False
+        self.figure = Figure(figsize=self.FIGSIZE, dpi=self.DPI)
+        self.axes = dict(zip(self.PANELS, self.figure.subplots(1, len(self.PANELS))))
+        self.figure.subplots_adjust(left=0.05, right=0.99, top=0.86, bottom=self.BOTTOM,
+                                    wspace=0.28)
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.status = W.HTML()
+        self.view = self._layout()
+        for widget in self.controls.values():
+            widget.observe(self._on_change, names="value")
+        self._sync_enabled()
+        self.run()
+
+    # -- what a learner can do ------------------------------------------------------------
+
+    @property
+    def config(self) -> dict:
+        """The knob values the next run will use."""
+        return {**self.fixed, **{k: w.value for k, w in self.controls.items()}}
+
+    def run(self) -> Result | None:
+        """Train with the current knobs and draw the result; errors are shown, not raised."""
+        start = time.perf_counter()
+        callbacks = [_LiveFrames(self, LIVE_INTERVAL)] if self.live else []
+        self.live_frames = 0
+        try:
+            result = train_run(self.config, callbacks=callbacks, cache=self._cache)
+        except Exception as exc:  # shown in the dashboard; the dashboard keeps working
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._show_error()
+            return None
+        self.error = None
+        if self.last_result is not None:
+            self.ghost = self.last_result
+        self.last_result = result
+        self.runs += 1
+        self._draw_final()
+        self.last_seconds = time.perf_counter() - start
+        return result
+
+    def apply_preset(self, name: str) -> Result | None:
+        """Set the knobs of a preset (the others back to their defaults) and train once."""
+        if name not in self.PRESETS:
+            raise ValueError(f"preset {name!r} is unknown; choose one of: {', '.join(self.PRESETS)}")
+        target = check_config({**self.VALUES, **self.PRESETS[name].values})
+        self._busy = True
+        try:
+            for key, widget in self.controls.items():
+                widget.value = target[key]
+            self.fixed.update({k: v for k, v in target.items() if k not in self.controls})
+        finally:
+            self._busy = False
+        self._sync_enabled()
+        return self.run()
+
+    def reset(self) -> None:
+        """Forget the previous run (the ghost) and redraw."""
+        self.ghost = None
+        if self.last_result is not None:
+            self._draw_final()
+
+    def png(self) -> bytes:
+        """The current figure as PNG bytes."""
+        return render_png(self.figure)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _draw_panel(self, panel, ax, result, ghost):
+        h, g = result.history, ghost.history if ghost is not None else None
+        if panel == "loss":
+            plots.loss_curves(h, ax, ghost=g)
+        elif panel == "metric":
+            plots.metric_curves(h, ax, ghost=g, legend=False)
+        elif panel == "health":
+            dead = health(h)["dead_units"]
+            plots.gradient_norms(h, ax, title="gradients" + (
+                f" ({dead:.0%} units dead)" if dead > 0 else ""))
+        elif panel == "dead":
+            plots.dead_units(h, ax, ghost=g if g is not None and g.dead_fraction else None)
+        elif panel == "model":
+            _model_panel(result, ax)
+
+    def facts(self, result: Result) -> str:
+        """The run in numbers: epochs, how it ended, best epoch, validation score, time."""
+        h = result.history
+        text = (f"{h.epochs_run} epochs ({h.status.replace('_', ' ')}), best epoch {h.best_epoch}, "
+                f"validation {h.metric_name} {result.val.get('metric', math.nan):.2f}")
+        dead = health(h)["dead_units"]
+        if dead > 0:
+            text += f", {dead:.0%} of ReLU units dead"
+        return text + f", trained in {result.seconds:.2f} s"
+
+    def caption(self, result: Result) -> str:
+        """The words under the figure: the verdict, what it means, what to try."""
+        d = result.diagnosis
+        return f"{d.label.upper()}: {d.explanation}  Next: {d.advice}  [{self.facts(result)}]"
+
+    def static_png(self) -> bytes:
+        """The figure with the diagnosis written under it, for viewers without widgets."""
+        if self.last_result is None:
+            return self.png()
+        text = "\n".join(textwrap.wrap(self.caption(self.last_result), 160))
+        self.figure.subplots_adjust(bottom=0.33)
+        note = self.figure.text(0.01, 0.02, text, fontsize=9, va="bottom", ha="left")
+        try:
+            return self.png()
+        finally:
+            note.remove()
+            self.figure.subplots_adjust(bottom=self.BOTTOM)
+
+    def _draw_final(self):
+        r = self.last_result
+        for panel, ax in self.axes.items():
+            ax.cla()
+            self._draw_panel(panel, ax, r, self.ghost)
+        self.figure.suptitle(f"{self.TITLE}: {r.diagnosis.label}", fontsize=11, x=0.01, ha="left",
+                             color="black" if r.diagnosis.label == "good" else "tab:red")
+        self.image.value = self.png()
+        d = r.diagnosis
+        self.status.value = (f"<div style='max-width:900px'><b>{html.escape(d.label.upper())}</b>: "
+                             f"{html.escape(d.explanation)}<br><i>Next:</i> "
+                             f"{html.escape(d.advice)}<br><span style='color:grey'>"
+                             f"{html.escape(self.facts(r))}</span></div>")
+
+    def _draw_live(self, hist: History):
+        ax = self.axes.get("loss")
+        if ax is None or not hist.epoch:
+            return
+        ax.cla()
+        plots.loss_curves(hist, ax, ghost=self.ghost.history if self.ghost else None,
+                          title=f"training... epoch {hist.epoch[-1]}")
+        self.image.value = self.png()
+        self.live_frames += 1
+
+    def _show_error(self):
+        self.status.value = ("<div style='color:#b00020;font-weight:bold'>This run could not start: "
+                             f"{html.escape(self.error)}</div><div>Change the setting and the "
+                             "dashboard trains again.</div>")
+
+    # -- wiring --------------------------------------------------------------------------
+
+    def _on_change(self, change):
+        if self._busy:
+            return
+        self._sync_enabled()
+        self.run()
+
+    def _sync_enabled(self):
+        opt = self.config["optimizer"]
+        if "momentum" in self.controls:
+            self.controls["momentum"].disabled = opt not in USES_MOMENTUM
+        for beta in ("beta1", "beta2"):
+            if beta in self.controls:
+                self.controls[beta].disabled = opt not in USES_BETAS
+        if "min_delta" in self.controls and "patience" in self.controls:
+            off = self.controls["patience"].value == 0
+            self.controls["min_delta"].disabled = off
+            if "restore_best" in self.controls:
+                self.controls["restore_best"].disabled = off
+
+    def _buttons(self):
+        train = W.Button(description="Train again", icon="play", button_style="primary")
+        train.on_click(lambda _b: self.run())
+        reset = W.Button(description="Reset ghost", icon="eraser")
+        reset.on_click(lambda _b: self.reset())
+        self.buttons = {"train": train, "reset": reset}
+        presets = []
+        for name in self.PRESETS:
+            b = W.Button(description=name, tooltip=self.PRESETS[name].story,
+                         layout=W.Layout(width="auto"))
+            b.on_click(lambda _b, n=name: self.apply_preset(n))
+            presets.append(b)
+            self.buttons[name] = b
+        return train, reset, presets
+
+    def _layout(self):
+        train, reset, presets = self._buttons()
+        top = [W.HTML(f"<b>{html.escape(self.TITLE)}</b>")]
+        if presets:
+            top.append(W.HBox([W.Label("Show me:")] + presets, layout=W.Layout(flex_flow="row wrap")))
+        knobs = W.VBox(list(self.controls.values()) + [W.HBox([train, reset])],
+                       layout=W.Layout(min_width="340px"))
+        return W.VBox(top + [W.HBox([knobs, W.VBox([self.image, self.status])])])
+
+    def _repr_mimebundle_(self, **kwargs):
+        """Live widgets where a widget front end exists; a plain picture everywhere else."""
+        bundle = self.view._repr_mimebundle_(**kwargs) or {}
+        bundle = dict(bundle)
+        bundle["image/png"] = self.static_png()
+        r = self.last_result
+        bundle["text/plain"] = self.caption(r) if r is not None else self.TITLE
+        return bundle
+
+
+# ----------------------------------------------------------------------------- the dashboards
+
+
+class Playground(Dashboard):
+    """Every knob of the course on one network, with presets for each symptom.
+
+    Example:
+        >>> dash = Playground()                        # doctest: +SKIP
+        >>> dash.apply_preset("overfitting").diagnosis.label
+        'overfitting'
+    """
+
+    TITLE = "Playground"
+    KNOBS = ("dataset", "noise", "label_noise", "n_train", "depth", "width", "activation",
+             "dropout", "optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay",
+             "batch_size", "epochs", "schedule", "patience", "min_delta", "seed")
+    PRESETS = PRESETS
+
+
+def compare_presets(names, *, cls=Playground, ncols: int | None = None):
+    """Train several presets and draw them side by side: loss curves above, the model below.
+
+    Returns the figure and a dict name -> :class:`Result`.
+    """
+    names = list(names)
+    for name in names:
+        check.choice("preset", name, cls.PRESETS)
+    results = {n: train_run({**cls.VALUES, **cls.PRESETS[n].values}) for n in names}
+    import matplotlib.pyplot as plt
+
+    k = len(names)
+    fig, axes = plt.subplots(2, k, figsize=(3.3 * k, 5.6), squeeze=False, layout="constrained")
+    for j, (name, r) in enumerate(results.items()):
+        plots.loss_curves(r.history, axes[0, j], title=f"{name}\n-> {r.diagnosis.label}",
+                          legend=j == 0)
+        _model_panel(r, axes[1, j], title="")
+    return fig, results
+
+
+def _model_panel(r: Result, ax, title: str | None = None):
+    """What the model learned: its decision boundary, its fitted curve, or its metric curves."""
+    d = r.data
+    if d.n_features == 2 and d.task != REGRESSION:
+        return plots.decision_boundary(r.model, d, ax, title=title)
+    if d.n_features == 1 and d.task == REGRESSION:
+        return plots.fitted_curve(r.model, d, ax, title=title)
+    return plots.metric_curves(r.history, ax, title=title, legend=title is None)
