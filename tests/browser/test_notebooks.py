@@ -1,0 +1,28 @@
+"""Every notebook of the course, run in JupyterLab in a real browser, as a learner would.
+
+The notebooks are found when the tests are collected, so a new lesson, solution or exercise is
+checked without touching this file. For each one: the page opens, the kernel becomes idle, Run
+All Cells runs, no cell shows an error (except ``raises-exception`` placeholders) and no widget is
+left undrawn; then every dashboard's slider is moved with the keyboard, and the figure and the
+diagnosis must change. A screenshot of each notebook goes to ``artifacts/screenshots/``.
+"""
+
+import pytest
+from harness import discover
+from pagecheck import check_lab_notebook
+
+pytestmark = pytest.mark.browser
+
+
+def stem(path: str) -> str:
+    return "lab-" + path.removesuffix(".ipynb").replace("/", "-")
+
+
+@pytest.mark.parametrize("path", discover())
+def test_notebook_in_jupyterlab(lab, lab_page, path, record_property):
+    report = check_lab_notebook(lab_page, lab.base, path, stem(path))
+    record_property("timings", report.summary())
+    print(report.summary())
+    assert not report.problems, (
+        f"{path} looks broken in JupyterLab (screenshot: {report.screenshot}):\n- "
+        + "\n- ".join(report.problems))
