@@ -407,3 +407,215 @@ def grid(n: int, *, ncols: int = 4, size=(3.4, 2.8)):
     for ax in flat[n:]:
         ax.set_visible(False)
     return fig, flat[:n]
+
+
+# ---- lessons 02, 04, 05, 06 ----
+
+
+def lr_finder_curve(found, ax=None, *, title: str | None = None):
+    """Loss against learning rate from :func:`hplab.lr_range_test`, with the suggestions marked.
+
+    The x axis is logarithmic; the raw minibatch losses are drawn faintly behind the smoothed
+    curve, and each rule's suggested rate gets a vertical line.
+
+    Example:
+        >>> ax = lr_finder_curve(hplab.lr_range_test(model, data))   # doctest: +SKIP
+    """
+    from .lr_finder import LRRangeTest
+
+    if not isinstance(found, LRRangeTest):
+        raise TypeError(f"found must be the result of hplab.lr_range_test, got "
+                        f"{type(found).__name__}")
+    if not found.lrs:
+        raise ValueError("found has no steps to draw")
+    ax = _axes(ax)
+    smooth = np.asarray(found.losses, dtype=float)
+    ceiling = 2.0 * float(np.nanmax(np.where(np.isfinite(smooth), smooth, np.nan)[:3]))
+    raw, _ = clip_values(found.raw_losses, ceiling)
+    ax.plot(found.lrs, raw, color="grey", alpha=0.35, lw=0.8, label="loss per minibatch")
+    ax.plot(found.lrs, clip_values(smooth, ceiling)[0], color=TRAIN_COLOR, lw=2,
+            label="smoothed loss")
+    styles = {"min_tenth": ("tab:green", "-"), "steepest": ("tab:purple", "--")}
+    for rule, lr in found.suggestions.items():
+        color, ls = styles.get(rule, ("black", ":"))
+        chosen = " (suggested)" if rule == found.rule else ""
+        ax.axvline(lr, color=color, ls=ls, lw=1.5, label=f"{rule}: {lr:.2g}{chosen}")
+    if math.isfinite(found.min_loss_lr):
+        ax.axvline(found.min_loss_lr, color=BAD_COLOR, ls=":", lw=1.2,
+                   label=f"lowest loss: {found.min_loss_lr:.2g}")
+    ax.set_xscale("log")
+    ax.set_ylim(0, ceiling * 1.02)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    ax.set_title(title if title is not None else "learning-rate range test")
+    ax.legend(fontsize="x-small", loc="lower left")
+    return ax
+
+
+_GRIDS: dict = {}  # surface name -> (surface, its loss grid), filled on first use
+
+
+def optimizer_paths(paths, ax=None, *, surface=None, levels: int = 18,
+                    title: str | None = None):
+    """Contours of a 2-D loss surface with the path of each optimizer drawn across it.
+
+    Args:
+        paths: an :class:`hplab.OptimizerPath`, a list of them, or a dict label -> path
+            (e.g. from :func:`hplab.compare_paths`).
+        surface: the surface to draw; ``None`` takes the paths' own.
+
+    Example:
+        >>> ax = optimizer_paths(hplab.compare_paths("valley", ["sgd", "adam"]))   # doctest: +SKIP
+    """
+    from .surfaces import OptimizerPath, get_surface, loss_grid
+
+    if isinstance(paths, OptimizerPath):
+        paths = [paths]
+    if not isinstance(paths, dict):
+        paths = {getattr(p, "optimizer", str(i)): p for i, p in enumerate(paths)}
+    if not paths:
+        raise ValueError("paths must hold at least one OptimizerPath, got none")
+    for label, p in paths.items():
+        if not isinstance(p, OptimizerPath):
+            raise TypeError(f"paths[{label!r}] must be an OptimizerPath, got {type(p).__name__}")
+    levels = check.integer("levels", levels, low=2, high=200)
+    surf = get_surface(surface if surface is not None else next(iter(paths.values())).surface)
+    ax = _axes(ax)
+    if surf.name not in _GRIDS or _GRIDS[surf.name][0] is not surf:  # contours cost 10 ms
+        _GRIDS[surf.name] = (surf, loss_grid(surf))
+    X, Y, Z = _GRIDS[surf.name][1]
+    if surf.log_levels:
+        lv = np.geomspace(max(float(Z.min()), 1e-3), float(Z.max()), levels)
+    else:
+        lo, hi = float(Z.min()), float(Z.max())
+        lv = lo + (hi - lo) * np.linspace(0, 1, levels) ** 2  # denser near the floor
+    ax.contour(X, Y, Z, levels=lv, cmap="Greys", linewidths=0.7, alpha=0.8)
+    (x0, x1), (y0, y1) = surf.xlim, surf.ylim
+    for label, p in paths.items():
+        pts = np.clip(p.points, [x0 - 1, y0 - 1], [x1 + 1, y1 + 1])  # keep blow-ups on screen
+        end = " (diverged)" if p.diverged else f", loss {p.final_loss:.2g}"
+        (line,) = ax.plot(pts[:, 0], pts[:, 1], marker=".", ms=4, lw=1.3,
+                          label=f"{label} lr={p.lr:g}{end}")
+        ax.plot(*pts[-1], marker="o", ms=6, color=line.get_color(), mec="black")
+    ax.plot(*surf.start, marker="s", ms=8, color="white", mec="black", ls="none", label="start")
+    ax.plot(*surf.minimum, marker="*", ms=15, color="gold", mec="black", ls="none",
+            label="minimum")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("weight 1 (x)")
+    ax.set_ylabel("weight 2 (y)")
+    ax.set_title(title if title is not None else f"paths on the {surf.name.replace('_', ' ')}")
+    ax.legend(fontsize="x-small", loc="best")
+    return ax
+
+
+def batch_losses(histories, ax=None, *, per: str = "epoch", title: str | None = None):
+    """The loss of every minibatch update, for one run or several (dict label -> History).
+
+    ``per="epoch"`` puts the runs on a common epoch axis (a run with small batches has many
+    points per epoch); ``per="step"`` counts updates, so runs with the same number of steps
+    line up.
+    """
+    if isinstance(histories, History):
+        histories = {"run": histories}
+    if not isinstance(histories, dict) or not histories:
+        raise TypeError("histories must be a History or a non-empty dict label -> History")
+    per = check.choice("per", per, ("epoch", "step"))
+    ax = _axes(ax)
+    for label, h in histories.items():
+        h = _check_history(h, f"histories[{label!r}]")
+        if not h.batch_loss:
+            raise ValueError(f"histories[{label!r}] has no minibatch losses")
+        steps = np.arange(1, len(h.batch_loss) + 1)
+        x = steps / h.steps_per_epoch if per == "epoch" else steps
+        y, _ = clip_values(h.batch_loss, _ceiling(h, ("train_loss",)))
+        ax.plot(x, y, lw=0.9, alpha=0.85, label=f"{label} ({h.steps_per_epoch} steps/epoch)")
+    ax.set_xlabel("epoch" if per == "epoch" else "update step")
+    ax.set_ylabel("minibatch loss")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title if title is not None else "loss of each minibatch")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+def lr_sweep_curve(sweep, ax=None, *, title: str | None = None):
+    """Final training and validation loss against learning rate, from :func:`hplab.lr_sweep`.
+
+    Diverged runs are drawn as red crosses at the top edge.
+    """
+    lrs = np.asarray(getattr(sweep, "lrs", None), dtype=float)
+    if lrs.ndim != 1 or not len(lrs):
+        raise TypeError(f"sweep must be the result of hplab.lr_sweep, got {type(sweep).__name__}")
+    ax = _axes(ax)
+    train = np.asarray(sweep.final_train_loss, dtype=float)
+    val = np.asarray(sweep.final_val_loss, dtype=float)
+    start = [h.initial.get("train_loss", math.nan) for h in sweep.histories]
+    ceiling = CLIP_FACTOR * max([s for s in start if math.isfinite(s)] + [1e-3])
+    for values, color, label in ((train, TRAIN_COLOR, "train"), (val, VAL_COLOR, "validation")):
+        y, bad = clip_values(values, ceiling)
+        ax.plot(lrs[~bad], y[~bad], marker="o", ms=4, color=color, label=f"final {label} loss")
+    bad = ~np.isfinite(val) | (val > ceiling)
+    if bad.any():
+        ax.plot(lrs[bad], np.full(bad.sum(), ceiling), marker="X", ms=9, color=BAD_COLOR,
+                ls="none", label="diverged")
+    if sweep.best_lr is not None:
+        ax.axvline(sweep.best_lr, color="grey", ls=":", label=f"best: {sweep.best_lr:.2g}")
+    ax.set_xscale("log")
+    ax.set_ylim(0, ceiling * 1.05)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("loss after training")
+    ax.set_title(title if title is not None else "where each learning rate ends up")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+def path_losses(paths, ax=None, *, title: str | None = None):
+    """Loss at every step of one or more optimizer paths (log scale); dict label -> path."""
+    from .surfaces import OptimizerPath
+
+    if isinstance(paths, OptimizerPath):
+        paths = {paths.optimizer: paths}
+    if not isinstance(paths, dict) or not paths:
+        raise TypeError("paths must be an OptimizerPath or a non-empty dict label -> path")
+    ax = _axes(ax)
+    for label, p in paths.items():
+        if not isinstance(p, OptimizerPath):
+            raise TypeError(f"paths[{label!r}] must be an OptimizerPath, got {type(p).__name__}")
+        y = np.where(np.isfinite(p.losses), p.losses, np.nan)
+        ax.plot(np.arange(len(y)), np.clip(y, 1e-12, 1e12), lw=1.6, label=str(label))
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (log scale)")
+    ax.set_title(title if title is not None else "loss along the path")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+def activation_shapes(ax=None, *, names=("relu", "leaky_relu", "sigmoid", "tanh", "gelu"),
+                      derivative: bool = False, title: str | None = None):
+    """Each activation function over [-4, 4], or its slope (``derivative=True``).
+
+    The slope is what backpropagation multiplies by at every layer: sigmoid's is never above
+    0.25, ReLU's is exactly 0 for negative inputs, leaky ReLU's never reaches 0.
+    """
+    from .models import ACTIVATIONS
+
+    if isinstance(names, str):
+        names = [names]
+    names = [check.choice("names", n, ACTIVATIONS) for n in names]
+    check.boolean("derivative", derivative)
+    ax = _axes(ax)
+    x = torch.linspace(-4, 4, 401, requires_grad=True)
+    for name in names:
+        y = ACTIVATIONS[name]()(x)
+        if derivative:
+            (y,) = torch.autograd.grad(y.sum(), x)
+        ax.plot(x.detach(), y.detach(), lw=2, label=name)
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.axvline(0, color="grey", lw=0.6)
+    ax.set_xlabel("input to the unit")
+    ax.set_ylabel("slope" if derivative else "output")
+    ax.set_title(title if title is not None else ("slope (derivative)" if derivative
+                                                  else "activation functions"))
+    ax.legend(fontsize="x-small")
+    return ax

@@ -529,3 +529,228 @@ def _model_panel(r: Result, ax, title: str | None = None):
     if d.n_features == 1 and d.task == REGRESSION:
         return plots.fitted_curve(r.model, d, ax, title=title)
     return plots.metric_curves(r.history, ax, title=title, legend=title is None)
+
+
+# ---- lessons 02, 04, 05, 06 ----
+
+from .surfaces import SURFACES, describe_path, get_surface, optimizer_path  # noqa: E402
+
+
+class LearningRateLab(Dashboard):
+    """Lesson 02: one knob that matters most. Too large diverges, too small crawls.
+
+    Example:
+        >>> lab = LearningRateLab()                     # doctest: +SKIP
+        >>> lab.controls["lr"].value = 10.0             # doctest: +SKIP
+        >>> lab.last_result.diagnosis.label             # doctest: +SKIP
+        'diverged'
+    """
+
+    TITLE = "Learning rate"
+    KNOBS = ("lr", "optimizer", "momentum", "schedule", "epochs")
+    PANELS = ("loss", "lr", "model")
+    VALUES = dict(optimizer="sgd", lr=1.0, epochs=20)
+    PRESETS = {
+        "too high": Preset(dict(lr=10.0), "diverged",
+                           "Plain SGD at 10: every step overshoots and the loss explodes."),
+        "too low": Preset(dict(lr=1e-3), "slow",
+                          "Plain SGD at 0.001: safe, but the loss has barely moved after 20 "
+                          "epochs."),
+        "just right": Preset(dict(lr=1.0), "good",
+                             "Plain SGD at 1.0 on this small, standardized problem: fast and "
+                             "stable."),
+    }
+
+    def _draw_panel(self, panel, ax, result, ghost):
+        if panel != "lr":
+            return super()._draw_panel(panel, ax, result, ghost)
+        runs = {"this run": result.history}
+        if ghost is not None:
+            runs = {"previous": ghost.history, **runs}
+        plots.lr_schedule(runs, ax, title="learning rate per epoch")
+        ax.set_yscale("log")
+        return ax
+
+
+class BatchSizeLab(Dashboard):
+    """Lesson 05: batch size changes how noisy each step is and how many steps an epoch holds."""
+
+    TITLE = "Batch size"
+    KNOBS = ("batch_size", "lr", "optimizer", "epochs")
+    PANELS = ("loss", "batches", "model")
+    VALUES = dict(optimizer="sgd", lr=0.3, batch_size=32, epochs=20)
+    PRESETS = {
+        "small batches": Preset(dict(batch_size=8, lr=0.1), "good",
+                                "8 examples per step: 25 noisy steps per epoch."),
+        "one big batch, same rate": Preset(dict(batch_size=128, lr=0.03), "good",
+                                           "128 per step at a small rate: smooth, few steps."),
+        "big batch, scaled rate": Preset(dict(batch_size=128, lr=1.0), "good",
+                                         "128 per step with the rate raised to match."),
+        "too big a rate": Preset(dict(batch_size=128, lr=10.0), "diverged",
+                                 "Scaling the rate up has a limit: past it, training blows up."),
+    }
+
+    def _draw_panel(self, panel, ax, result, ghost):
+        if panel != "batches":
+            return super()._draw_panel(panel, ax, result, ghost)
+        runs = {f"batch {result.config['batch_size']}": result.history}
+        if ghost is not None:
+            runs = {f"previous (batch {ghost.config['batch_size']})": ghost.history, **runs}
+        return plots.batch_losses(runs, ax)
+
+    def facts(self, result) -> str:
+        h = result.history
+        per_epoch = sum(h.seconds) / max(len(h.seconds), 1)
+        return (f"{super().facts(result)}; {h.steps_per_epoch} updates per epoch, "
+                f"{h.steps_per_epoch * h.epochs_run} in all, {per_epoch * 1000:.0f} ms per epoch")
+
+
+class ActivationLab(Dashboard):
+    """Lesson 06: activations, vanishing gradients in deep sigmoid nets, and dying ReLUs."""
+
+    TITLE = "Activations and gradient health"
+    KNOBS = ("activation", "depth", "width", "optimizer", "lr", "schedule", "epochs", "seed")
+    PANELS = ("loss", "health", "dead")
+    VALUES = dict(optimizer="adam", lr=0.01, depth=4, width=8, epochs=20)
+    _SPIKE = dict(optimizer="adam", lr=0.3, schedule="cosine", depth=4, width=8, epochs=30,
+                  seed=1)
+    PRESETS = {
+        "vanishing gradients": Preset(
+            dict(activation="sigmoid", depth=8, width=32, optimizer="sgd", lr=0.1),
+            "underfitting", "Eight sigmoid layers: the first layers get almost no gradient."),
+        "dying ReLU": Preset(
+            dict(_SPIKE, activation="relu"), "underfitting",
+            "Adam at 0.3 for the first epochs: most ReLU units die and never come back."),
+        "leaky ReLU survives": Preset(
+            dict(_SPIKE, activation="leaky_relu"), "good",
+            "The same rough start with leaky ReLU: every unit keeps a gradient and recovers."),
+        "healthy ReLU": Preset({}, "good", "ReLU at a sensible rate: gradients of similar size."),
+    }
+
+    def _draw_panel(self, panel, ax, result, ghost):
+        if panel != "dead" or result.config["activation"] == "relu":
+            return super()._draw_panel(panel, ax, result, ghost)
+        plots.dead_units(result.history, ax,
+                         title=f"dead units: {result.config['activation']} cannot die")
+        return ax
+
+
+@dataclass
+class PathResult:
+    """One path on a loss surface: the knob values, the path, and what it did in words."""
+
+    config: dict
+    path: object  # an hplab.OptimizerPath
+    diagnosis: Diagnosis
+    seconds: float = 0.0
+
+
+class PathExplorer(Dashboard):
+    """Lesson 04: watch one PyTorch optimizer walk a 2-parameter loss surface.
+
+    Changing the optimizer (or the surface) also sets the learning rate to one that suits it
+    there; move the rate afterwards to see what too much and too little do.
+
+    Example:
+        >>> paths = PathExplorer()                          # doctest: +SKIP
+        >>> paths.controls["optimizer"].value = "adam"      # doctest: +SKIP
+        >>> paths.last_result.diagnosis.label               # doctest: +SKIP
+        'converged'
+    """
+
+    TITLE = "Optimizer paths"
+    KNOBS = ("optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay")
+    PANELS = ("path", "loss")
+    VALUES = dict(optimizer="sgd", lr=0.45, momentum=0.9)
+    SURFACE_VALUES = dict(surface="valley", steps=50)
+    FIGSIZE = (11.0, 4.6)
+    PRESETS = {
+        "SGD zig-zags": Preset(dict(optimizer="sgd", lr=0.45), "zig-zag",
+                               "Plain SGD bounces between the valley walls and crawls along it."),
+        "SGD too big a step": Preset(dict(optimizer="sgd", lr=0.6), "diverged",
+                                     "A little more and the bouncing grows instead of fading."),
+        "SGD tiny steps": Preset(dict(optimizer="sgd", lr=0.01), "slow",
+                                 "No bouncing, but it barely moves."),
+        "momentum": Preset(dict(optimizer="momentum", lr=0.12), "converged",
+                           "Momentum cancels the bouncing and speeds along the floor."),
+        "Adam": Preset(dict(optimizer="adam", lr=0.3), "converged",
+                       "Adam takes equal-sized steps on both weights: it heads straight down."),
+    }
+
+    def __init__(self, *, surface: str = "valley", steps: int = 50, live: bool = False,
+                 **values):
+        surf = get_surface(surface)
+        steps = check.integer("steps", steps, low=5, high=500)
+        self._extra = {
+            "surface": W.Dropdown(options=list(SURFACES), value=surf.name, description="surface",
+                                  **_slider_style()),
+            "steps": W.IntSlider(value=steps, min=5, max=500, step=5, description="steps",
+                                 continuous_update=False, **_slider_style()),
+        }
+        super().__init__(live=live, **values)
+        self.controls["lr"].step = 0.05  # finer than the network dashboards: 12% per notch
+
+    def run(self) -> PathResult | None:
+        """Walk the surface with the current knobs and draw it; errors are shown, not raised."""
+        start = time.perf_counter()
+        try:
+            c = self.config
+            momentum = c["momentum"] if c["optimizer"] in USES_MOMENTUM else None
+            path = optimizer_path(c["surface"], c["optimizer"], lr=c["lr"], steps=c["steps"],
+                                  momentum=momentum, betas=(c["beta1"], c["beta2"]),
+                                  weight_decay=c["weight_decay"])
+            result = PathResult(c, path, describe_path(path), time.perf_counter() - start)
+        except Exception as exc:  # shown in the dashboard; the dashboard keeps working
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._show_error()
+            return None
+        self.error = None
+        self.ghost, self.last_result = self.last_result, result
+        self.runs += 1
+        self._draw_final()
+        self.last_seconds = time.perf_counter() - start
+        return result
+
+    def apply_preset(self, name: str) -> PathResult | None:
+        """Back to the valley and 50 steps, set the preset's knobs, and run once."""
+        if name not in self.PRESETS:
+            raise ValueError(f"preset {name!r} is unknown; choose one of: {', '.join(self.PRESETS)}")
+        target = {**check_config({**self.VALUES, **self.PRESETS[name].values}),
+                  **self.SURFACE_VALUES}
+        self._busy = True
+        try:
+            for key, widget in self.controls.items():
+                widget.value = target[key]
+        finally:
+            self._busy = False
+        self._sync_enabled()
+        return self.run()
+
+    def facts(self, result) -> str:
+        p = result.path
+        return (f"{p.optimizer} on the {p.surface.replace('_', ' ')}, lr {p.lr:g}, "
+                f"{len(p.points) - 1} steps, final loss {p.final_loss:.3g}")
+
+    def _draw_panel(self, panel, ax, result, ghost):
+        runs = {f"now: {result.path.optimizer}": result.path}
+        if ghost is not None:
+            runs = {f"before: {ghost.path.optimizer}": ghost.path, **runs}
+        if panel == "path":
+            plots.optimizer_paths(runs, ax, surface=result.path.surface)
+        else:
+            plots.path_losses(runs, ax)
+
+    def _layout(self):
+        self.controls.update(self._extra)  # the surface knobs sit with the others
+        return super()._layout()
+
+    def _on_change(self, change):
+        if not self._busy and change["owner"] in (self.controls["optimizer"],
+                                                  self._extra["surface"]):
+            c = self.config
+            self._busy = True
+            try:
+                self.controls["lr"].value = get_surface(c["surface"]).lrs[c["optimizer"]]
+            finally:
+                self._busy = False
+        super()._on_change(change)
