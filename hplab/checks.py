@@ -215,12 +215,9 @@ def lr_range_test(lrs, losses) -> Feedback:
     return fb
 
 
-def _smooth(losses, beta=0.9):
-    out, avg = [], 0.0
-    for i, v in enumerate(losses):
-        avg = beta * avg + (1 - beta) * v
-        out.append(avg / (1 - beta ** (i + 1)))  # bias-corrected moving average
-    return np.asarray(out)
+def _smooth(losses, window=5):
+    """Centred moving average; entry i belongs to rate i + window // 2 (no lag, unlike an EMA)."""
+    return np.convolve(losses, np.ones(window) / window, mode="valid")
 
 
 def lr_choice(chosen, lrs, losses) -> Feedback:
@@ -232,7 +229,7 @@ def lr_choice(chosen, lrs, losses) -> Feedback:
                                       f"{chosen!r}."])
     lrs = np.asarray(lrs, dtype=float)
     smooth = _smooth(np.nan_to_num(np.asarray(losses, dtype=float), nan=1e9, posinf=1e9))
-    bottom = lrs[int(np.argmin(smooth))]
+    bottom = lrs[int(np.argmin(smooth)) + 2]
     low, high = bottom / 30, bottom / 2
     if chosen >= bottom:
         return Feedback(title, wrong=[f"{chosen:.2g} is at or past the bottom of the curve "
@@ -258,7 +255,7 @@ def lr_choice(chosen, lrs, losses) -> Feedback:
 
 
 MYSTERY_RECIPES = {  # dataset, fit and model settings that produce each kind of run
-    "diverged": dict(data="moons", optimizer="sgd", lr=4.0, epochs=30),
+    "diverged": dict(data="moons", optimizer="momentum", lr=1.0, epochs=30),
     "unstable": dict(data="moons", optimizer="sgd", lr=2.0, epochs=30),
     "slow": dict(data="moons", optimizer="sgd", lr=1e-3, epochs=30),
     "underfitting": dict(data="circles", optimizer="adam", lr=1e-2, epochs=30, depth=0),
