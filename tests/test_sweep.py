@@ -284,3 +284,58 @@ def test_pbt_rejects_bad_input(moons, kwargs, error, words):
     with pytest.raises(error) as info:
         hplab.sweep.pbt(moons, epochs=2, **kwargs)
     assert words in str(info.value)
+
+
+# ----------------------------------------------------------------------------- fit's fast path
+
+
+def reference_loop(model, data, *, optimizer, lr, epochs, batch_size, seed, schedule=None,
+                   **knobs):
+    """fit's training loop written plainly, one PyTorch optimizer over the model's parameters."""
+    opt = hplab.make_optimizer(model.parameters(), optimizer, lr=lr, **knobs)
+    sched = hplab.make_schedule(opt, schedule, epochs)
+    gen, (X, y), losses = torch.Generator().manual_seed(seed), data.train, []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for _ in range(epochs):
+            model.train()
+            order = torch.randperm(len(y), generator=gen)
+            for i in range(0, len(y), batch_size):
+                idx = order[i:i + batch_size]
+                loss = torch.nn.functional.cross_entropy(model(X[idx]), y[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                losses.append(loss.item())
+            sched.step()
+    return losses
+
+
+@pytest.mark.parametrize("optimizer,knobs", [
+    ("sgd", dict(weight_decay=1e-3)), ("momentum", {}), ("nesterov", dict(weight_decay=1e-2)),
+    ("rmsprop", dict(momentum=0.5)), ("adam", dict(weight_decay=1e-3)),
+    ("adamw", dict(weight_decay=0.1, betas=(0.8, 0.99))),
+])
+def test_fit_is_bit_for_bit_the_plain_pytorch_loop(moons, optimizer, knobs):
+    lr = 1e-2 if optimizer.startswith(("adam", "rms")) else 0.1
+    settings = dict(optimizer=optimizer, lr=lr, epochs=3, batch_size=16, seed=4, **knobs)
+    for dropout, schedule in ((0.0, None), (0.2, "one_cycle")):
+        fast = hplab.mlp(2, 2, width=16, dropout=dropout, seed=1)
+        plain = hplab.mlp(2, 2, width=16, dropout=dropout, seed=1)
+        hist = hplab.fit(fast, moons, schedule=schedule, track_gradients=True, **settings)
+        want = reference_loop(plain, moons, schedule=schedule, **settings)
+        assert hist.batch_loss == want
+        for p, q in zip(fast.parameters(), plain.parameters()):
+            assert torch.equal(p, q)
+        assert len(hist.grad_norms) == 3 and all(n > 0 for n in hist.grad_norms[-1])
+
+
+def test_fit_trains_models_with_frozen_or_shared_parameters(moons):
+    net = hplab.mlp(2, 2, width=8, seed=0)
+    net[0].weight.requires_grad_(False)  # a frozen first layer stays as it was
+    frozen = net[0].weight.detach().clone()
+    net[2].bias = net[0].bias  # two layers share one bias (width 8 each)
+    shared = net[0].bias.detach().clone()
+    hplab.fit(net, moons, epochs=2)
+    assert torch.equal(net[0].weight, frozen)
+    assert net[2].bias is net[0].bias and not torch.equal(net[0].bias, shared)

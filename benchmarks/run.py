@@ -1,0 +1,343 @@
+"""Measure how fast hplab is, side by side in one run, and write a markdown table.
+
+    python benchmarks/run.py                       # everything (a few minutes on 2 cores)
+    python benchmarks/run.py --only fit,many       # some of: fit, many, dashboards, notebooks, memory
+
+Timings are medians of interleaved repeats, so a busy machine slows every contender alike;
+the ratios are what to read. Results go to benchmarks/RESULTS.md (see --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import torch
+from threadpoolctl import threadpool_limits
+
+import hplab
+
+ROOT = Path(__file__).resolve().parent.parent
+ITEMS = ("fit", "many", "dashboards", "notebooks", "memory")
+ARCH = dict(depth=2, width=64, activation="relu")  # the same network for every contender
+
+
+def log(*words):
+    print(*words, file=sys.stderr, flush=True)
+
+
+def clock(fn):
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def interleaved(contenders: dict, repeats: int) -> dict:
+    """Run every contender ``repeats`` times, round-robin; median seconds and the last result."""
+    times, results = {k: [] for k in contenders}, {}
+    for fn in contenders.values():
+        fn()  # warm-up: first-call costs (allocator, lazy imports) are not what we measure
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            seconds, results[name] = clock(fn)
+            times[name].append(seconds)
+    return {k: (statistics.median(v), results[k]) for k, v in times.items()}
+
+
+# ----------------------------------------------------------------------------- 1. one network
+
+
+def dataloader_loop(data, *, epochs: int, batch_size: int, lr: float) -> float:
+    """The loop most tutorials write: DataLoader, zero_grad/backward/step, evaluate each epoch."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    model = hplab.mlp(data.n_features, data.n_outputs, **ARCH, seed=0)
+    loader = DataLoader(TensorDataset(*data.train), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(0))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        model.train()
+        for xb, yb in loader:
+            opt.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():  # the same per-epoch scoring fit does: train and validation
+            for split in (data.train, data.val):
+                out = model(split.X)
+                loss_fn(out, split.y).item()
+                accuracy = (out.argmax(1) == split.y).float().mean().item()
+    return accuracy
+
+
+def sklearn_mlp(data, *, epochs: int, batch_size: int, lr: float) -> float:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(ARCH["width"],) * ARCH["depth"], activation="relu",
+                        solver="adam", learning_rate_init=lr, batch_size=batch_size,
+                        max_iter=epochs, alpha=0.0, tol=0.0, n_iter_no_change=epochs + 1,
+                        random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(data.train.X.numpy(), data.train.y.numpy())
+    return float(clf.score(data.val.X.numpy(), data.val.y.numpy()))
+
+
+def bench_fit(data, repeats: int) -> list[str]:
+    epochs, batch_size, lr = 20, 32, 1e-3
+
+    def run_fit():
+        model = hplab.mlp(data.n_features, data.n_outputs, **ARCH, seed=0)
+        return hplab.fit(model, data, lr=lr, batch_size=batch_size, epochs=epochs,
+                         seed=0).val_metric[-1]
+
+    res = interleaved({
+        "hplab.fit": run_fit,
+        "DataLoader loop": lambda: dataloader_loop(data, epochs=epochs, batch_size=batch_size,
+                                                   lr=lr),
+        "scikit-learn MLPClassifier": lambda: sklearn_mlp(data, epochs=epochs,
+                                                          batch_size=batch_size, lr=lr),
+    }, repeats)
+    base = res["hplab.fit"][0]
+    rows = [f"| {name} | {1000 * t / epochs:.1f} | {t / base:.2f}x | {100 * acc:.1f} % |"
+            for name, (t, acc) in res.items()]
+    loader, mlp = res["DataLoader loop"], res["scikit-learn MLPClassifier"]
+    verdict = (f"fit is **{loader[0] / base:.2f}x** faster per epoch than the DataLoader loop "
+               f"(target >= 2x) and **{mlp[0] / base:.2f}x** faster than MLPClassifier "
+               f"(target > 1x); accuracy gap to the loop "
+               f"{100 * abs(res['hplab.fit'][1] - loader[1]):.1f} points (target <= 1).")
+    return [
+        "## 1. One network: `fit` vs a DataLoader loop vs scikit-learn",
+        "",
+        f"digits ({data.n_train} training images), MLP 64-64-64-10 ReLU, Adam lr {lr:g}, "
+        f"batch {batch_size}, {epochs} epochs, 1 thread each; median of {repeats}. "
+        "fit and the loop score train and validation after every epoch; MLPClassifier does not.",
+        "",
+        "| contender | ms per epoch | time vs fit | validation accuracy |",
+        "|---|---:|---:|---:|",
+        *rows, "", verdict, ""]
+
+
+# ----------------------------------------------------------------------------- 2. many networks
+
+
+def bench_many(data, repeats: int) -> list[str]:
+    epochs, rows = 10, []
+    for K in (16, 32):
+        configs = [{"lr": float(lr), "seed": i} for i, lr in enumerate(np.logspace(-4, -1.5, K))]
+
+        def sequential(configs=configs):
+            return [hplab.fit(hplab.mlp(data.n_features, data.n_outputs, **ARCH, seed=c["seed"]),
+                              data, lr=c["lr"], epochs=epochs, seed=c["seed"]) for c in configs]
+
+        res = interleaved({
+            "fit_many": lambda configs=configs: hplab.fit_many(data, configs, **ARCH,
+                                                               epochs=epochs),
+            "sequential": sequential,
+        }, repeats if K == 16 else 1)
+        (t_many, many), (t_seq, seq) = res["fit_many"], res["sequential"]
+        gap = max(abs(a - b) for m, s in zip(many, seq) for a, b in zip(m.val_loss, s.val_loss))
+        acc = [100 * np.mean([h.val_metric[-1] for h in hs]) for hs in (many, seq)]
+        rows.append(f"| {K} | {t_many:.2f} | {t_seq:.2f} | **{t_seq / t_many:.1f}x** | "
+                    f"{acc[0]:.1f} % / {acc[1]:.1f} % | {gap:.1e} |")
+        log(rows[-1])
+    return [
+        "## 2. Many networks: `fit_many` vs K separate `fit` calls",
+        "",
+        f"digits, MLP 64-64-64-10, Adam, K learning rates from 1e-4 to 3e-2 and K seeds, "
+        f"{epochs} epochs, 1 thread. Target: >= 6x at K = 16.",
+        "",
+        "| K | fit_many (s) | K x fit (s) | speed-up | mean val. accuracy (many / fit) "
+        "| largest val-loss difference |",
+        "|---:|---:|---:|---:|---:|---:|",
+        *rows, ""]
+
+
+# ----------------------------------------------------------------------------- 3. dashboards
+
+
+def dashboard_classes() -> list[type]:
+    from hplab import widgets
+
+    found, todo = [], list(widgets.Dashboard.__subclasses__())
+    while todo:
+        cls = todo.pop(0)
+        if not cls.__name__.startswith("_"):
+            found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return sorted(set(found), key=lambda c: c.__name__)
+
+
+def change_a_control(dash, i: int) -> None:
+    """Move one knob the way a learner would: the seed if there is one, else press Train."""
+    if "seed" in dash.controls:
+        dash.controls["seed"].value = (dash.controls["seed"].value + 1) % 1000 if i % 2 == 0 \
+            else max(0, dash.controls["seed"].value - 1)
+    else:
+        dash.run()
+
+
+def bench_dashboards(changes: int) -> list[str]:
+    rows = []
+    for cls in dashboard_classes():
+        try:
+            dash = cls()
+            seconds = []
+            for i in range(changes):
+                change_a_control(dash, i)
+                if dash.error:
+                    raise RuntimeError(dash.error)
+                seconds.append(dash.last_seconds)
+            med = statistics.median(seconds)
+            rows.append(f"| {cls.__name__} | {med:.2f} | {max(seconds):.2f} | "
+                        f"{'yes' if med <= 0.5 else '**no**'} |")
+        except Exception as exc:  # a broken dashboard is a finding, not a crash of the benchmark
+            rows.append(f"| {cls.__name__} | failed: {type(exc).__name__}: {exc} | | |")
+        log(rows[-1])
+    return [
+        "## 3. Dashboards: control change to finished figure",
+        "",
+        f"Every `Dashboard` subclass in `hplab.widgets`, default settings (live frames on); "
+        f"{changes} changes of the seed knob (or Train again when there is none). "
+        "Target: median <= 0.5 s.",
+        "",
+        "| dashboard | median (s) | slowest (s) | target met |",
+        "|---|---:|---:|---|",
+        *(rows or ["| (no dashboards found) | | | |"]), ""]
+
+
+# ----------------------------------------------------------------------------- 4. notebooks
+
+
+def bench_notebooks() -> list[str]:
+    import nbformat
+    from nbclient import NotebookClient
+
+    rows = []
+    for folder in ("lessons", "solutions", "exercises"):
+        for path in sorted((ROOT / folder).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                                    resources={"metadata": {"path": str(path.parent)}})
+            start = time.perf_counter()
+            try:
+                client.execute()
+                note = "yes" if time.perf_counter() - start <= 60 else "**no**"
+            except Exception as exc:  # record it and go on with the next notebook
+                note = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:80]}"
+            seconds = time.perf_counter() - start
+            rows.append(f"| {folder}/{path.name} | {seconds:.1f} | {note} |")
+            log(rows[-1])
+    return [
+        "## 4. Notebooks: execution time, top to bottom in a fresh kernel",
+        "",
+        "Includes starting the kernel. Target: <= 60 s each.",
+        "",
+        "| notebook | seconds | target met |",
+        "|---|---:|---|",
+        *(rows or ["| (no notebooks found) | | |"]), ""]
+
+
+# ----------------------------------------------------------------------------- 5. memory
+
+MEMORY_SCRIPT = """
+import resource, hplab
+data = hplab.load_dataset("digits", seed=0)
+if {train}:
+    hplab.fit_many(data, [{{"lr": 1e-3, "seed": i}} for i in range(32)], depth=2, width=64,
+                   epochs=3)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def bench_memory() -> list[str]:
+    def peak(train: bool) -> float:
+        out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.format(train=train)],
+                             capture_output=True, text=True, check=True)
+        return float(out.stdout.split()[-1])
+
+    base, sweep = peak(False), peak(True)
+    return [
+        "## 5. Peak memory of a K = 32 sweep on digits",
+        "",
+        "Peak resident memory of a fresh Python process (MLP 64-64-64-10, 3 epochs). "
+        "Target: under 1 GB.",
+        "",
+        "| process | peak MB |",
+        "|---|---:|",
+        f"| import hplab, load digits | {base:.0f} |",
+        f"| ... and fit_many with K = 32 | {sweep:.0f} |",
+        f"| the sweep itself | {sweep - base:.0f} |", ""]
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor() or model
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"{model}, {cores} cores usable, Python {platform.python_version()}, "
+            f"PyTorch {torch.__version__}, scikit-learn {sklearn.__version__}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(ITEMS),
+                        help=f"comma-separated items to run, from: {', '.join(ITEMS)}")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats for the timing items")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    args = parser.parse_args(argv)
+    items = [i.strip() for i in args.only.split(",") if i.strip()]
+    unknown = sorted(set(items) - set(ITEMS))
+    if unknown:
+        parser.error(f"unknown item(s) {unknown}; choose from: {', '.join(ITEMS)}")
+    if args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
+
+    torch.set_num_threads(1)
+    data = hplab.load_dataset("digits", seed=0)
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["# hplab benchmarks", "", f"Measured {when} on: {machine()}.", "",
+             "Written by `python benchmarks/run.py`; timings are medians of interleaved "
+             "repeats, and the ratios matter more than the seconds.", ""]
+    with threadpool_limits(limits=1):
+        for item in items:
+            log(f"== {item}")
+            if item == "fit":
+                lines += bench_fit(data, args.repeats)
+            elif item == "many":
+                lines += bench_many(data, args.repeats)
+            elif item == "dashboards":
+                lines += bench_dashboards(changes=5)
+            elif item == "notebooks":
+                lines += bench_notebooks()
+            else:
+                lines += bench_memory()
+    Path(args.out).write_text("\n".join(lines))
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
