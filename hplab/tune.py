@@ -23,11 +23,13 @@ This is the only hplab module that imports optuna, and it does so inside functio
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import math
 import os
 import socket
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,6 +261,17 @@ def trials_needed(chance: float = 0.95, top: float = 0.05) -> int:
     return math.ceil(math.log(1 - chance) / math.log(1 - top))
 
 
+def budget_table(points_per_axis=(2, 3, 5, 10), n_hyperparameters=range(1, 7)):
+    """Trials a full grid costs, for each number of values per axis and of hyperparameters."""
+    import pandas as pd
+
+    ks = [check.integer("points_per_axis", k, low=1) for k in points_per_axis]
+    ds = [check.integer("n_hyperparameters", d, low=1) for d in n_hyperparameters]
+    return pd.DataFrame([[grid_cost(k, d) for k in ks] for d in ds],
+                        index=pd.Index(ds, name="hyperparameters"),
+                        columns=pd.Index(ks, name="values per axis"))
+
+
 # ----------------------------------------------------------------------------- lookup tables
 
 
@@ -339,6 +352,33 @@ class LookupTable:
         best = np.nanmin(np.where(np.isnan(self.val_loss[..., :epochs]), np.inf,
                                   self.val_loss[..., :epochs]), axis=-1)
         return np.where(np.isfinite(best), best, self.initial_val_loss)
+
+    def profile(self, name: str, epochs: int | None = None):
+        """Best validation loss at each stored value of ``name``, the others at their best."""
+        import pandas as pd
+
+        name = check.choice("name", name, self.levels)
+        axis = list(self.levels).index(name)
+        others = tuple(i for i in range(len(self.levels)) if i != axis)
+        best = self.scores(epochs).min(axis=others)
+        return pd.Series(best, index=pd.Index(self.levels[name], name=name),
+                         name="best validation loss")
+
+    def plot_profiles(self, axes=None, epochs: int | None = None):
+        """One panel per hyperparameter: the best loss at each stored value. Returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if axes is None:
+            _, axes = plt.subplots(1, len(self.levels), figsize=(3.2 * len(self.levels), 2.8),
+                                   sharey=True)
+        for ax, name in zip(axes, self.levels):
+            profile = self.profile(name, epochs)
+            pos = _positioner(self.space()[name], ax)
+            ax.plot(pos(profile.index), profile.to_numpy(), "o-")
+            ax.set_xlabel(name)
+        axes[0].set_ylabel("best validation loss\n(others at their best)")
+        _log_y(axes[0])
+        return axes
 
     def __repr__(self):
         levels = ", ".join(f"{n}: {len(v)}" for n, v in self.levels.items())
@@ -434,11 +474,16 @@ def _objective(source, space, fixed, epochs, seed, prune):
 
 def _storage(storage):
     """An Optuna storage from a URL, a journal file path (``*.log``), or a storage object."""
-    import optuna
-
     if storage is None or not isinstance(storage, (str, Path)):
         return storage
-    text = str(storage)
+    return _storage_from_text(str(storage))
+
+
+@functools.lru_cache(maxsize=16)
+def _storage_from_text(text: str):
+    """One storage object per URL and process: opening a database costs a second or more."""
+    import optuna
+
     if text.startswith("journal:") or text.endswith((".log", ".jsonl")):
         from optuna.storages.journal import JournalFileBackend, JournalStorage
 
@@ -632,9 +677,12 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
     with _quiet_optuna():
         study = _open_study(storage, study_name, recipe)
         done = _count(study, _FINISHED)
-        # a resumed random-style sampler must not replay the draws it made before the restart
+        # a resumed random-style sampler must not replay the draws it made before the restart,
+        # and two workers must not share a stream: mix the seed with the trials already there
         offset = 0 if method in ("qmc", "grid") else len(study.trials)
-        study.sampler = _sampler(method, space, seed + offset, grid_points, n_startup_trials)
+        mixed = seed if offset == 0 else int(
+            np.random.SeedSequence([seed, offset]).generate_state(1)[0])
+        study.sampler = _sampler(method, space, mixed, grid_points, n_startup_trials)
         study.pruner = _pruner(pruner, epochs, min_epochs, reduction_factor)
         if method == "manual":
             for config in configs:
@@ -730,6 +778,70 @@ def load(storage, study_name: str = "hplab") -> SearchResult:
                         epochs=recipe["epochs"], fixed=recipe["fixed"], pruner=recipe["pruner"])
 
 
+def start_worker(storage, study_name: str = "hplab", *, n_trials: int | None = None,
+                 seed: int = 0):
+    """Start ``python -m hplab.tune join ...`` as a separate process; returns the Popen.
+
+    The process adds trials to the saved study until it holds ``n_trials``; kill it at any time
+    (``worker.kill()`` sends SIGKILL) and the completed trials stay in the storage.
+    """
+    import subprocess
+    import sys
+
+    if storage is None or not isinstance(storage, (str, Path)):
+        raise TypeError(f"storage must be a URL or journal file path, got {storage!r}")
+    cmd = [sys.executable, "-m", "hplab.tune", "join", str(storage), "--study-name", study_name,
+           "--seed", str(check.seed(seed))]
+    if n_trials is not None:
+        cmd += ["--n-trials", str(check.integer("n_trials", n_trials, low=1))]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run_workers(storage, study_name: str = "hplab", *, n_workers: int = 2,
+                n_trials: int | None = None, timeout: float = 300) -> list[dict]:
+    """Run ``n_workers`` processes (seeds 1, 2, ...) on one saved study and wait for them all.
+
+    Returns one report per worker: the trial numbers it ran (``run_here``) and the study size.
+    """
+    n_workers = check.integer("n_workers", n_workers, low=1, high=64)
+    workers = [start_worker(storage, study_name, n_trials=n_trials, seed=i + 1)
+               for i in range(n_workers)]
+    return [worker_report(w, timeout=timeout) for w in workers]
+
+
+def worker_report(worker, *, timeout: float = 300) -> dict:
+    """Wait for a worker from :func:`start_worker`; return its report.
+
+    A worker that finished reports ``run_here`` (its trial numbers) and ``trials_in_study``;
+    a killed one reports ``{"killed_by_signal": n}``.
+    """
+    out, err = worker.communicate(timeout=timeout)
+    if worker.returncode < 0:
+        return {"killed_by_signal": -worker.returncode}
+    if worker.returncode != 0:
+        raise RuntimeError(f"a worker failed (exit code {worker.returncode}): {err[-2000:]}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def wait_for_trials(storage, study_name: str = "hplab", n: int = 1, *,
+                    timeout: float = 120) -> int:
+    """Wait until the saved study holds ``n`` completed trials; return how many it holds."""
+    import optuna
+
+    n = check.integer("n", n, low=1)
+    deadline = time.monotonic() + check.positive("timeout", timeout)
+    done, study = 0, None
+    while time.monotonic() < deadline:
+        with _quiet_optuna(), contextlib.suppress(KeyError):  # KeyError: not created yet
+            study = study or optuna.load_study(study_name=study_name, storage=_storage(storage))
+            done = _count(study, ("COMPLETE",))
+            if done >= n:
+                return done
+        time.sleep(0.5)
+    raise TimeoutError(f"the study {study_name!r} held {done} completed trials after "
+                       f"{timeout:g} s, fewer than the {n} awaited")
+
+
 # ----------------------------------------------------------------------------- results
 
 
@@ -758,15 +870,20 @@ class SearchResult:
             rows.append(dict(number=t.number, **{k: config.get(k) for k in self.space},
                              val_loss=score, val_metric=t.user_attrs.get("val_metric", math.nan),
                              epochs=t.user_attrs.get("epochs", 0), status=status,
-                             seconds=t.user_attrs.get("seconds", math.nan)))
+                             seconds=t.user_attrs.get("seconds", math.nan),
+                             worker=t.user_attrs.get("worker", "")))
         return rows
 
     @property
     def trials(self):
-        """One row per trial: parameters, val_loss, val_metric, epochs, status, seconds."""
+        """One row per trial: parameters, val_loss, val_metric, epochs, status, seconds, worker.
+
+        ``worker`` is "host:process id" of the process that ran the trial.
+        """
         import pandas as pd
 
-        cols = ["number", *self.space, "val_loss", "val_metric", "epochs", "status", "seconds"]
+        cols = ["number", *self.space, "val_loss", "val_metric", "epochs", "status", "seconds",
+                "worker"]
         return pd.DataFrame(self._rows(), columns=cols).set_index("number")
 
     def _best_row(self):
@@ -822,9 +939,13 @@ class SearchResult:
         """Best validation loss so far against trials (or epochs spent). Returns the Axes."""
         ax = _axes(ax)
         xs, best = self.best_so_far(x)
-        ax.step(xs, best, where="post", label=style.pop("label", self.method), **style)
+        line, = ax.step(xs, best, where="post", label=style.pop("label", self.method), **style)
+        scores = self.trials.query("status not in ['running', 'failed']")["val_loss"]
+        ax.scatter(xs, scores, s=14, color=line.get_color(), alpha=0.35, label="each trial")
         ax.set(xlabel="trials" if x == "trials" else "epochs spent (all trials)",
                ylabel="best validation loss so far")
+        _log_y(ax)
+        ax.legend(fontsize=8)
         return ax
 
     def plot_axes(self, names=None, axes=None):
@@ -975,7 +1096,8 @@ class Race:
             line, = ax.plot(grid, mid, label=method)
             ax.fill_between(grid, lo, hi, color=line.get_color(), alpha=0.15, linewidth=0)
         ax.set(xlabel="trials" if x == "trials" else "epochs spent (all trials)",
-               ylabel="best validation loss so far", yscale="log")
+               ylabel="best validation loss so far")
+        _log_y(ax)
         ax.legend(title=f"median, {int(quantiles[0] * 100)}-{int(quantiles[1] * 100)}% band")
         return ax
 
@@ -1006,6 +1128,16 @@ def race(data, space: dict, methods=("grid", "random", "qmc", "tpe", "hyperband"
 
 
 # ----------------------------------------------------------------------------- plots
+
+
+def _log_y(ax):
+    """A log y axis labelled with plain numbers (0.2, 0.5, 1, 2) instead of powers of ten."""
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _axes(ax):
@@ -1056,7 +1188,7 @@ def plot_axes(result: SearchResult, names=None, axes=None):
                        color="gold", edgecolors="black", zorder=3, label="best")
         ax.set_xlabel(name)
     axes[0].set_ylabel("validation loss")
-    axes[0].set_yscale("log")
+    _log_y(axes[0])
     axes[0].legend(fontsize=7)
     return axes
 
@@ -1068,8 +1200,16 @@ def _positioner(dim, ax):
         ax.set_xticks(range(len(labels)), labels)
         ax.set_xlim(-0.5, len(labels) - 0.5)
         return lambda values: [labels.index(str(v)) for v in values]
+    from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
+
     if dim.log:
         ax.set_xscale("log")
+        if isinstance(dim, Int):  # plain numbers at a few grid values, not 2x10^1
+            ax.set_xticks(dim.grid(4))
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
+    elif isinstance(dim, Int):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(dim.low / 1.3 if dim.log else dim.low - 0.05 * (dim.high - dim.low),
                 dim.high * 1.3 if dim.log else dim.high + 0.05 * (dim.high - dim.low))
     return lambda values: list(values)
