@@ -219,6 +219,22 @@ def questions(topic: str | None = None) -> list[Question]:
     return [q for q in QUESTIONS if q.topic == topic]
 
 
+def as_markdown(cards=None) -> str:
+    """The questions as markdown, each answer folded under its question (click to reveal).
+
+    Works wherever markdown renders, without a widget front end.
+    """
+    cards = list(QUESTIONS if cards is None else cards)
+    out, topic = [], None
+    for card in cards:
+        if card.topic != topic:
+            topic = card.topic
+            out.append(f"\n**{topic.capitalize()}**\n")
+        out.append(f"<details><summary>{card.question}</summary>\n\n{card.answer} "
+                   f"<i>(See it live: {card.pointer}.)</i>\n</details>")
+    return "\n".join(out).strip() + "\n"
+
+
 def lesson_notebook(number: str, lessons_dir: Path = LESSONS_DIR) -> Path | None:
     """The lesson notebook whose name starts with ``number`` ("02" -> lessons/02_....ipynb)."""
     found = sorted(Path(lessons_dir).glob(f"{number}_*.ipynb"))

@@ -144,3 +144,12 @@ def test_flash_cards_flip_and_wrap_around():
     assert f.quiz.position == n - 1
     bundle = f._repr_mimebundle_()
     assert bundle["text/plain"] == f.quiz.current.question
+
+
+def test_markdown_version_folds_every_answer_under_its_question():
+    text = interview.as_markdown()
+    assert text.count("<details>") == len(QUESTIONS)
+    for q in QUESTIONS:
+        assert f"<summary>{q.question}</summary>" in text and q.answer in text
+        assert q.pointer in text
+    assert interview.as_markdown(interview.questions("epochs")).count("<details>") == 3
