@@ -1,19 +1,13 @@
 """hplab.tune: search spaces, every search method, saved studies, the sealed test split."""
 
-import contextlib
 import itertools
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import matplotlib
 import numpy as np
 import optuna
 import pytest
-from sqlalchemy.exc import SQLAlchemyError
 
 import hplab
 from hplab import tune
@@ -258,62 +252,38 @@ def test_journal_file_storage_saves_and_loads(tmp_path, moons):
                     storage=str(log), study_name="j")
 
 
-KILLED_SEARCH = """
-import hplab
-from hplab import tune
-data = hplab.load_dataset("moons", n_samples=300, seed=0)
-space = {"lr": tune.LogUniform(1e-3, 1.0), "depth": tune.Int(1, 2),
-         "activation": tune.Choice(["relu", "tanh"])}
-tune.search(data, space, method="random", n_trials=200, epochs=20,
-            storage="sqlite:///%s", study_name="s")
-"""
-
-
 def test_sigkilled_search_resumes_with_completed_trials_kept(tmp_path, moons):
-    db = tmp_path / "study.db"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_SEARCH % db])
-    deadline = time.time() + 60
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    tune.search(moons, SPACE, method="random", n_trials=1, epochs=20, storage=url,
+                study_name="s")
+    worker = tune.start_worker(url, "s", n_trials=200, seed=1)  # another process
     try:
-        while time.time() < deadline:
-            time.sleep(0.3)
-            if db.exists():
-                with contextlib.suppress(KeyError, optuna.exceptions.OptunaError, SQLAlchemyError):
-                    if len([t for t in _study(db).trials if t.state.name == "COMPLETE"]) >= 3:
-                        break  # (a KeyError means the study is not created yet)
-        proc.send_signal(signal.SIGKILL)
+        tune.wait_for_trials(url, "s", n=4, timeout=120)
     finally:
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    before = {t.number: (t.params, t.value) for t in _study(db).trials
+        worker.kill()  # SIGKILL: no chance to clean up
+    assert tune.worker_report(worker) == {"killed_by_signal": signal.SIGKILL}
+    before = {t.number: (t.params, t.value) for t in _study(tmp_path / "study.db").trials
               if t.state.name == "COMPLETE"}
-    assert len(before) >= 3
+    assert len(before) >= 4
     target = len(before) + 3
     resumed = tune.search(moons, SPACE, method="random", n_trials=target, epochs=20,
-                          storage=f"sqlite:///{db}", study_name="s")
+                          storage=url, study_name="s")
     after = {t.number: (t.params, t.value) for t in resumed.study.trials
              if t.state.name == "COMPLETE"}
     assert {n: after[n] for n in before} == before  # every completed trial kept, unchanged
     new = sorted(set(after) - set(before))
     assert len(new) == 3 and min(new) > max(before)  # trial numbers continue
     assert len(after) == target
-    new_params = [after[n][0] for n in new]
-    assert all(p not in [v[0] for v in before.values()] for p in new_params)  # no replay
+    old_params = [p for p, _ in before.values()]
+    assert all(after[n][0] not in old_params for n in new)  # the sampler does not replay
 
 
 def test_two_processes_sharing_one_study_record_every_trial_once(tmp_path, moons):
-    db = tmp_path / "shared.db"
-    url = f"sqlite:///{db}"
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
     tune.search(moons, SPACE, method="random", n_trials=1, epochs=5, storage=url,
                 study_name="s")
-    cmd = [sys.executable, "-m", "hplab.tune", "join", url, "--study-name", "s",
-           "--n-trials", "12"]
-    workers = [subprocess.Popen(cmd + ["--seed", str(s)], stdout=subprocess.PIPE, text=True,
-                                env=dict(os.environ, PYTHONWARNINGS="ignore"))
-               for s in (1, 2)]
-    reports = [json.loads(w.communicate(timeout=120)[0].strip().splitlines()[-1])
-               for w in workers]
-    assert all(w.returncode == 0 for w in workers)
-    trials = _study(db).trials
+    reports = tune.run_workers(url, "s", n_workers=2, n_trials=12)  # seeds 1 and 2
+    trials = _study(tmp_path / "shared.db").trials
     numbers = [t.number for t in trials]
     assert numbers == list(range(len(trials)))  # every trial recorded once, none lost
     assert all(t.state.name == "COMPLETE" for t in trials)
@@ -321,6 +291,8 @@ def test_two_processes_sharing_one_study_record_every_trial_once(tmp_path, moons
     assert mine[0] and mine[1] and not mine[0] & mine[1]  # both worked, never on the same trial
     assert mine[0] | mine[1] | {0} == set(numbers)
     assert 12 <= len(trials) <= 14  # each stops once the study holds its 12 trials
+    configs = [tuple(sorted(t.params.items())) for t in trials]
+    assert len(set(configs)) == len(configs)  # the two workers drew different configurations
 
 
 def test_progress_bar_counts_trials(moons, capsys):
