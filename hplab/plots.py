@@ -619,3 +619,103 @@ def activation_shapes(ax=None, *, names=("relu", "leaky_relu", "sigmoid", "tanh"
                                                   else "activation functions"))
     ax.legend(fontsize="x-small")
     return ax
+
+
+# ---- sweeps ----
+
+
+def seed_bands(groups, ax=None, *, key: str = "val_loss", runs: bool = True,
+               title: str | None = None):
+    """Mean and spread over seeds, one band per configuration: is a difference real or luck?
+
+    ``groups`` maps a label to a list of Histories of one configuration trained with several
+    seeds (e.g. from :func:`hplab.fit_seeds`); a plain list is one group. Each group gets its
+    mean as a line, mean ± one standard deviation as a band and, with ``runs``, every seed as
+    a faint line. Bands that overlap say the difference could be seed noise.
+
+    Example:
+        >>> groups = {f"lr {lr}": hplab.fit_seeds(data, lr=lr) for lr in (0.01, 0.03)}  # doctest: +SKIP
+        >>> ax = seed_bands(groups)                                                     # doctest: +SKIP
+    """
+    from .sweep import seed_band
+
+    if not isinstance(groups, dict):
+        groups = {"mean over seeds": groups}
+    if not groups:
+        raise ValueError("groups must hold at least one list of Histories, got none")
+    key = check.choice("key", key, ("train_loss", "val_loss", "train_metric", "val_metric"))
+    bands = {label: seed_band(hs, key) for label, hs in groups.items()}
+    ax = _axes(ax)
+    everything = [h for hs in groups.values() for h in hs]
+    ceiling = max(_ceiling(h, (key,)) for h in everything) if key.endswith("loss") else math.inf
+    for label, band in bands.items():
+        (line,) = ax.plot(band.epoch, np.minimum(band.mean, ceiling), lw=2,
+                          label=f"{label} ({int(band.count.max())} seeds)")
+        ax.fill_between(band.epoch, np.minimum(band.mean - band.std, ceiling),
+                        np.minimum(band.mean + band.std, ceiling), color=line.get_color(),
+                        alpha=0.25, lw=0)
+        for h in groups[label] if runs else ():
+            y, _ = clip_values(getattr(h, key), ceiling)
+            ax.plot(h.epoch, y, color=line.get_color(), lw=0.6, alpha=0.35)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key.replace("_", " "))
+    ax.set_title(title if title is not None
+                 else f"{key.replace('_', ' ')}: mean ± 1 std over seeds")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+def lr_sweep_curves(sweep, ax=None, *, key: str = "train_loss", title: str | None = None):
+    """Every curve of an :func:`hplab.lr_sweep`, coloured from small (dark) to large (yellow) lr.
+
+    A run that diverged ends with a red cross at the top edge.
+    """
+    import matplotlib as mpl
+
+    hists = getattr(sweep, "histories", None)
+    if not isinstance(hists, list) or not hists:
+        raise TypeError(f"sweep must be the result of hplab.lr_sweep, got {type(sweep).__name__}")
+    key = check.choice("key", key, ("train_loss", "val_loss", "train_metric", "val_metric"))
+    ax = _axes(ax)
+    lrs = np.asarray(sweep.lrs, dtype=float)
+    norm = mpl.colors.LogNorm(lrs.min(), lrs.max() if lrs.max() > lrs.min() else lrs.min() * 10)
+    cmap = mpl.colormaps["viridis"]
+    ceiling = max(_ceiling(h, (key,)) for h in hists) if key.endswith("loss") else math.inf
+    for lr, h in zip(lrs, hists):
+        y, bad = clip_values([h.initial.get(key, math.nan)] + list(getattr(h, key)), ceiling)
+        x = [0] + list(h.epoch)
+        ax.plot(x, y, color=cmap(norm(lr)), lw=1.2)
+        if bad.any():
+            j = int(np.argmax(bad))
+            ax.plot([x[j]], [y[j]], marker="X", ms=8, color=BAD_COLOR, ls="none")
+    ax.figure.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="learning rate")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key.replace("_", " "))
+    ax.set_title(title if title is not None else f"{len(hists)} learning rates trained at once")
+    return ax
+
+
+def pbt_lrs(result, ax=None, *, title: str | None = None):
+    """Each member's learning rate during population-based training (:func:`hplab.pbt`).
+
+    A dot marks every exploit step (the member copied a better one and nudged its lr); the
+    member that finished best is drawn thick.
+    """
+    hists, events = getattr(result, "histories", None), getattr(result, "events", None)
+    if not isinstance(hists, list) or events is None:
+        raise TypeError(f"result must be the result of hplab.pbt, got {type(result).__name__}")
+    ax = _axes(ax)
+    for i, h in enumerate(hists):
+        best = i == result.best
+        ax.step(h.epoch, h.lr, where="post", lw=2.5 if best else 1, alpha=1 if best else 0.6,
+                color="black" if best else None, label="best member" if best else None)
+    for e in events:
+        ax.plot([e["epoch"] + 1], [e["lr_after"]], "o", ms=4, color=BAD_COLOR)
+    if events:
+        ax.plot([], [], "o", ms=4, color=BAD_COLOR, label="copied a better member")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate (log scale)")
+    ax.set_title(title if title is not None else "population-based training: learning rates")
+    ax.legend(fontsize="x-small")
+    return ax
