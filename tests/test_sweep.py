@@ -339,3 +339,59 @@ def test_fit_trains_models_with_frozen_or_shared_parameters(moons):
     hplab.fit(net, moons, epochs=2)
     assert torch.equal(net[0].weight, frozen)
     assert net[2].bias is net[0].bias and not torch.equal(net[0].bias, shared)
+
+
+# ----------------------------------------------------------------------------- pictures
+
+
+@pytest.fixture
+def axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_seed_bands_draws_each_mean_its_band_and_its_seeds(moons, axes):
+    from hplab import plots
+
+    groups = {lr: fit_seeds(moons, seeds=[0, 1, 2], lr=lr, width=8, epochs=4)
+              for lr in (1e-2, 3e-2)}
+    plots.seed_bands({f"lr {k}": v for k, v in groups.items()}, axes)
+    assert len(axes.collections) == 2  # one shaded band per configuration
+    assert len(axes.lines) == 2 * (1 + 3)  # a mean line and three seeds each
+    mean = axes.lines[0].get_ydata()
+    np.testing.assert_allclose(mean, seed_band(groups[1e-2]).mean)
+    assert [t.get_text() for t in axes.get_legend().get_texts()] == [
+        "lr 0.01 (3 seeds)", "lr 0.03 (3 seeds)"]
+
+
+def test_lr_sweep_curves_marks_the_runs_that_diverged(moons, axes):
+    from hplab import plots
+
+    sweep = lr_sweep(moons, [1e-2, 1e-1, 1e3], optimizer="sgd", width=8, epochs=3)
+    plots.lr_sweep_curves(sweep, axes)
+    crosses = [ln for ln in axes.lines if ln.get_marker() == "X"]
+    assert len(axes.lines) == 3 + 1 and len(crosses) == 1
+
+
+def test_pbt_lrs_draws_every_member_and_every_exploit_step(moons, axes):
+    from hplab import plots
+
+    result = hplab.pbt(moons, population=4, epochs=5, interval=2, width=8)
+    plots.pbt_lrs(result, axes)
+    dots = [ln for ln in axes.lines if ln.get_marker() == "o" and len(ln.get_xdata())]
+    assert len(dots) == len(result.events) > 0
+    assert len(axes.lines) == 4 + len(result.events) + 1  # members, dots, legend entry
+
+
+@pytest.mark.parametrize("name,arg", [("lr_sweep_curves", [1, 2]), ("pbt_lrs", "result")])
+def test_sweep_plots_reject_the_wrong_input(name, arg):
+    from hplab import plots
+
+    with pytest.raises(TypeError, match="must be the result of hplab"):
+        getattr(plots, name)(arg)
