@@ -1,7 +1,7 @@
 """Set up the hplab course and open it, or run its tests. Needs only Python (>= 3.10) and pip.
 
     python course.py          set up (first time only) and open the lessons in JupyterLab
-    python course.py test     run the whole test suite
+    python course.py test     run the whole test suite, then every notebook in a real browser
     python course.py setup    set up only (what the first command does before it opens JupyterLab)
     python course.py present  show the lessons as slides-like pages with Voila (no code)
 
@@ -63,11 +63,23 @@ def open_lab(extra) -> int:
 
 
 def test(extra) -> int:
-    return run(PY, "-m", "pytest", "-n", "2", "--dist", "loadfile", *extra)
+    code = run(PY, "-m", "pytest", "-n", "2", "--dist", "loadfile", *extra)
+    # Then every notebook in a real browser (JupyterLab and Voila in Chromium): one JupyterLab
+    # per worker, notebooks shared out one at a time. Exit code 5: -k chose none of them.
+    browser = run(PY, "-m", "pytest", "-m", "browser", "-n", "2", "--dist", "loadgroup",
+                  "tests/browser", *extra)
+    return code or (0 if browser == 5 else browser)
+
+
+def voila_command(extra=()) -> list[str]:
+    """Presentation mode: every lesson's outputs and dashboards, no code, on this computer only."""
+    return [str(BIN / "voila"), "lessons", "--Voila.ip=127.0.0.1", "--theme=light",
+            "--strip_sources=True", *extra]
 
 
 def present(extra) -> int:
-    return run(BIN / "voila", "lessons", "--Voila.ip=127.0.0.1", *extra)
+    print("Presentation mode: pick a lesson in the browser tab that opens; Ctrl+C stops it.")
+    return run(*voila_command(extra))
 
 
 def main(argv: list[str]) -> int:

@@ -19,6 +19,7 @@ OPEN_TIMEOUT = 120      # s: page loaded and the kernel idle
 RUN_TIMEOUT = 240       # s: Run All Cells finished (nbval allows 60 s per notebook; this is a page)
 FIGURE_TIMEOUT = 15     # s: a slider move must change the picture within this
 DIAGNOSIS_TIMEOUT = 90  # s: ... and the words once the run has finished
+WIDGET_TIMEOUT = 30     # s: every widget drawn once its cell has run
 POLL = 0.1              # s: how often a waiting loop looks again
 # Voila loads an icon font from the internet; offline that one request fails and is harmless.
 HARMLESS_CONSOLE = ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_INTERNET_DISCONNECTED")
@@ -97,14 +98,28 @@ LAB_CELLS_JS = r"""
 }
 """
 
+# Run All is finished when the kernel is idle and every code cell has run, or the cells left
+# over come after an error that stops the run (JupyterLab sends the cells one after another, so
+# "no cell shows [*]" alone can happen between two cells).
 RUN_FINISHED_JS = r"""
 () => {
   const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   if (!panel || !panel.content || !panel.content.widgets) return false;
-  const prompts = [...panel.node.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
   const status = document.querySelector('#jp-main-statusbar');
-  return prompts.length > 0 && /\[\d+\]/.test(prompts[0]) && !prompts.some(t => t.includes('*'))
-         && status !== null && / \| Idle/.test(status.textContent);
+  if (!status || !/ \| Idle/.test(status.textContent)) return false;
+  if ([...panel.node.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*')))
+    return false;
+  let stopped = false;
+  for (const cell of panel.content.widgets) {
+    const m = cell.model;
+    if (m.type !== 'code' || !m.sharedModel.getSource().trim()) continue;
+    if (m.executionCount === null && !stopped) return false;
+    const tags = m.getMetadata('tags') || [];
+    for (let k = 0; k < m.outputs.length; k++) {
+      if (m.outputs.get(k).type === 'error' && !tags.includes('raises-exception')) stopped = true;
+    }
+  }
+  return true;
 }
 """
 
@@ -248,6 +263,28 @@ def _screenshot(page, report: Report, stem: str) -> None:
     page.screenshot(path=str(report.screenshot))
 
 
+# Voila's page arrives with outputs as JSON scripts, which its front end then draws; in both
+# front ends a widget shows "Loading widget..." until its view is drawn.
+DRAWN_JS = r"""
+(rootSelector) => {
+  const root = rootSelector ? document.querySelector(rootSelector) : document.body;
+  return !!root && !root.querySelector('script[type="application/vnd.voila.cell-output+json"]')
+    && ![...root.querySelectorAll('.jp-OutputArea-output')].some(
+      o => (o.innerText || '').includes('Loading widget...'));
+}
+"""
+
+
+def _widgets_drawn(page, root_selector) -> bool:
+    """Wait until every output is drawn; False if some still are not after WIDGET_TIMEOUT s."""
+    try:
+        page.wait_for_function(DRAWN_JS, arg=root_selector, timeout=WIDGET_TIMEOUT * 1000,
+                               polling=100)
+        return True
+    except Exception:  # Playwright's TimeoutError; what is left undrawn gets reported
+        return False
+
+
 def _lab_idle(page, timeout: float = DIAGNOSIS_TIMEOUT) -> None:
     page.locator("#jp-main-statusbar .jp-StatusBar-TextItem", has_text=IDLE).first.wait_for(
         timeout=timeout * 1000)
@@ -274,6 +311,7 @@ def check_lab_notebook(page, base: str, path: str, stem: str) -> Report:
             report.seconds["run all"] = time.monotonic() - t
         report.problems += cell_problems(page.evaluate(LAB_CELLS_JS))
         root = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+        _widgets_drawn(page, root)  # what is left undrawn is reported just below
         report.problems += page.evaluate(DOM_PROBLEMS_JS, [root, list(WIDGET_FAILURES)])
         t = time.monotonic()
         _check_dashboards(page, report, root, idle=lambda: _lab_idle(page),
@@ -309,12 +347,8 @@ def check_voila_page(page, url: str, stem: str) -> Report:
     try:
         page.goto(url, wait_until="load", timeout=RUN_TIMEOUT * 1000)  # after the last cell ran
         report.seconds["render"] = time.monotonic() - start
-        pending = r"""() => ![...document.querySelectorAll('.jp-OutputArea-output')].some(
-            o => (o.innerText || '').includes('Loading widget...'))"""
-        try:
-            page.wait_for_function(pending, timeout=30_000, polling=100)
-        except Exception:
-            pass  # reported below as "Loading widget..."
+        if not _widgets_drawn(page, None):
+            report.problems.append(f"outputs were still not drawn {WIDGET_TIMEOUT} s after the page loaded")
         report.problems += page.evaluate(DOM_PROBLEMS_JS, [None, list(WIDGET_FAILURES)])
         _check_dashboards(page, report, None)
         report.problems += page.evaluate(DOM_PROBLEMS_JS, [None, list(WIDGET_FAILURES)])
