@@ -103,10 +103,11 @@ class _Stack:
     hyperparameter value per member; the tests check them against PyTorch's own optimizers.
     """
 
-    def __init__(self, nets, optimizer: str, activation: str, task: str):
+    def __init__(self, nets, optimizer: str, activation: str, task: str, dropout: float = 0.0):
         self.kind = optimizer
         self.task = task
         self.act = ACTIVATIONS[activation]()
+        self.dropout = dropout
         self.shapes = [tuple(p.shape) for p in nets[0].parameters()]  # W0, b0, W1, b1, ...
         self.sizes = [math.prod(s) for s in self.shapes]
         with torch.no_grad():
@@ -155,8 +156,12 @@ class _Stack:
             for b in self.blocks(flat):
                 b[dst] = b[src]
 
-    def forward(self, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
-        """Outputs of every member: X (K, batch, in), or (batch, in) shared -> (K, batch, out)."""
+    def forward(self, theta: torch.Tensor, X: torch.Tensor, gens=None) -> torch.Tensor:
+        """Outputs of every member: X (K, batch, in), or (batch, in) shared -> (K, batch, out).
+
+        With ``gens`` (one generator per member) hidden units are dropped as in training:
+        each member draws its masks from its own generator, in the order ``fit`` would.
+        """
         K = self.k
         parts = torch.split(theta, [K * s for s in self.sizes])
         n_layers = len(parts) // 2
@@ -172,6 +177,10 @@ class _Stack:
                 h = torch.baddbmm(b, h, W.transpose(1, 2))
             if i < n_layers - 1:
                 h = self.act(h)
+                if gens is not None and self.dropout > 0:
+                    keep = 1 - self.dropout
+                    masks = [torch.empty(h.shape[1:]).bernoulli_(keep, generator=g) for g in gens]
+                    h = h * torch.stack(masks).div_(keep)
         return h
 
     def losses(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -222,7 +231,7 @@ class _Stack:
                 metrics.append(me)
         return losses, metrics
 
-    def train_epoch(self, X, y, order, batch_size, hyper) -> torch.Tensor:
+    def train_epoch(self, X, y, order, batch_size, hyper, gens=None) -> torch.Tensor:
         """One pass: ``order`` (K, n) gives each member's minibatch order. Returns (steps, K) losses.
 
         ``hyper`` maps lr, momentum, beta1, beta2, eps, weight_decay to one value per member.
@@ -236,7 +245,7 @@ class _Stack:
         for i in range(0, order.shape[1], batch_size):
             idx = order[:, i:i + batch_size]  # (K, batch)
             xb = X[idx[0]] if shared else X[idx]
-            loss = self.losses(self.forward(theta, xb), y[idx])  # (K,)
+            loss = self.losses(self.forward(theta, xb, gens), y[idx])  # (K,)
             theta.grad = None
             loss.sum().backward()  # members do not interact: each gets its own gradient
             with torch.no_grad():
@@ -301,18 +310,20 @@ def _axpy(x: torch.Tensor, a, y: torch.Tensor, sign: float = 1.0) -> None:
 class _Run:
     """The bookkeeping around a stack: histories, early stopping, divergence, freezing."""
 
-    def __init__(self, data, members, clocks, *, depth, width, activation, optimizer, batch_size,
-                 epochs, schedule, early_stopping, divergence_factor, train):
+    def __init__(self, data, members, clocks, *, depth, width, activation, dropout, optimizer,
+                 batch_size, epochs, schedule, early_stopping, divergence_factor, train):
         self.data, self.train, self.members, self.clocks = data, train, members, clocks
         self.batch_size, self.epochs = batch_size, epochs
         self.factor = divergence_factor
         self.nets = [mlp(data.n_features, data.n_outputs, depth=depth, width=width,
-                         activation=activation, seed=m["seed"]) for m in members]
-        self.stack = _Stack(self.nets, optimizer, activation, data.task)
+                         activation=activation, dropout=dropout, seed=m["seed"])
+                     for m in members]
+        self.stack = _Stack(self.nets, optimizer, activation, data.task, dropout)
         self.alive = list(range(len(members)))  # member index of each stack row
         self.final = [None] * len(members)  # weights of members that stopped
         self.lr_factor = [1.0] * len(members)  # population-based training rescales lrs
         self.gens = [torch.Generator().manual_seed(m["data_seed"]) for m in members]
+        self.masks = [torch.Generator().manual_seed(m["data_seed"]) for m in members]  # dropout
         n = len(train.y)
         metric = "accuracy" if data.task == CLASSIFICATION else "r2"
         self.hists = []
@@ -356,7 +367,8 @@ class _Run:
         hyper, lrs = self.hyper()
         order = torch.stack([torch.randperm(len(self.train.y), generator=self.gens[k])
                              for k in self.alive])
-        batch = self.stack.train_epoch(self.train.X, self.train.y, order, self.batch_size, hyper)
+        batch = self.stack.train_epoch(self.train.X, self.train.y, order, self.batch_size, hyper,
+                                       [self.masks[k] for k in self.alive])
         _tick(self.clocks)
         (tl, tm), (vl, vm) = self.stack.score(self.train, self.data.val)
         seconds = time.perf_counter() - start  # the whole stack's epoch, shared by its members
@@ -423,7 +435,7 @@ class _Run:
         return self.nets
 
 
-def _prepare(data, configs, *, depth, width, activation, optimizer, batch_size, epochs,
+def _prepare(data, configs, *, depth, width, activation, dropout, optimizer, batch_size, epochs,
              schedule, schedule_options, early_stopping, divergence_factor, train_split, lr,
              momentum, betas, eps, weight_decay, seed, data_seed):
     if not isinstance(data, Data):
@@ -444,17 +456,19 @@ def _prepare(data, configs, *, depth, width, activation, optimizer, batch_size, 
         raise TypeError(f"early_stopping must be an EarlyStopping or None, got {early_stopping!r}")
     if schedule_options is not None and not isinstance(schedule_options, dict):
         raise TypeError(f"schedule_options must be a dict, got {type(schedule_options).__name__}")
-    mlp(data.n_features, data.n_outputs, depth=depth, width=width, activation=activation)
+    mlp(data.n_features, data.n_outputs, depth=depth, width=width, activation=activation,
+        dropout=dropout)
     defaults = dict(lr=lr, momentum=momentum, betas=betas, eps=eps, weight_decay=weight_decay,
                     seed=seed, data_seed=data_seed)
     members, clocks = _members(configs, defaults, optimizer, schedule, schedule_options, epochs)
     return _Run(data, members, clocks, depth=depth, width=width, activation=activation,
-                optimizer=optimizer, batch_size=batch_size, epochs=epochs, schedule=schedule,
+                dropout=dropout, optimizer=optimizer, batch_size=batch_size, epochs=epochs,
+                schedule=schedule,
                 early_stopping=early_stopping, divergence_factor=divergence_factor, train=train)
 
 
 def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation: str = "relu",
-             optimizer: str = "adam", batch_size: int = 32, epochs: int = 20,
+             dropout: float = 0.0, optimizer: str = "adam", batch_size: int = 32, epochs: int = 20,
              lr: float = 1e-3, momentum: float | None = None, betas=(0.9, 0.999),
              eps: float = 1e-8, weight_decay: float = 0.0, seed: int = 0,
              data_seed: int | None = None, schedule: str | None = None,
@@ -470,7 +484,8 @@ def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation
     Args:
         configs: a list of dicts; each may set lr, momentum, betas, eps, weight_decay, seed,
             data_seed. Keyword arguments of the same names are the defaults for every member.
-        depth, width, activation: the shared architecture (see :func:`hplab.mlp`; no dropout).
+        depth, width, activation, dropout: the shared architecture (see :func:`hplab.mlp`);
+            each member draws its dropout masks as ``fit`` would with its ``data_seed``.
         optimizer, batch_size, epochs, schedule, schedule_options, divergence_factor,
             train_split: shared, with the same meaning as in :func:`hplab.fit`.
         early_stopping: an :class:`EarlyStopping` used as a template: each member stops on its
@@ -489,7 +504,7 @@ def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation
     threads = check.integer("threads", threads, low=1, high=256)
     check.boolean("return_models", return_models)
     run = _prepare(data, configs, depth=depth, width=width, activation=activation,
-                   optimizer=optimizer, batch_size=batch_size, epochs=epochs, schedule=schedule,
+                   dropout=dropout, optimizer=optimizer, batch_size=batch_size, epochs=epochs, schedule=schedule,
                    schedule_options=schedule_options, early_stopping=early_stopping,
                    divergence_factor=divergence_factor, train_split=train_split, lr=lr,
                    momentum=momentum, betas=betas, eps=eps, weight_decay=weight_decay, seed=seed,
@@ -726,8 +741,8 @@ def _exploit(run: _Run, epoch: int, fraction: float, perturb, rng) -> list[dict]
 
 def _fit_many_defaults(settings: dict) -> dict:
     """fit_many's keyword defaults for the shared settings pbt passes through."""
-    known = dict(depth=2, width=32, activation="relu", optimizer="adam", batch_size=32,
-                 momentum=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, data_seed=None,
+    known = dict(depth=2, width=32, activation="relu", dropout=0.0, optimizer="adam",
+                 batch_size=32, momentum=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, data_seed=None,
                  divergence_factor=10.0, train_split=None)
     unknown = sorted(set(settings) - set(known))
     if unknown:

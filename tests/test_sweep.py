@@ -17,10 +17,10 @@ def moons():
     return hplab.load_dataset("moons", n_samples=240, noise=0.25, seed=0)
 
 
-def sequential(data, member, *, depth=2, width=16, activation="relu", **settings):
+def sequential(data, member, *, depth=2, width=16, activation="relu", dropout=0.0, **settings):
     """The oracle: one ordinary fit per member."""
     net = hplab.mlp(data.n_features, data.n_outputs, depth=depth, width=width,
-                    activation=activation, seed=member.get("seed", 0))
+                    activation=activation, dropout=dropout, seed=member.get("seed", 0))
     knobs = {k: member[k] for k in ("lr", "momentum", "betas", "weight_decay") if k in member}
     hist = hplab.fit(net, data, seed=member.get("data_seed", member.get("seed", 0)),
                      **knobs, **settings)
@@ -73,6 +73,17 @@ def test_schedules_match_fit_including_cycled_momentum(moons, optimizer, schedul
         want, _ = sequential(moons, member, optimizer=optimizer, schedule=schedule, epochs=5)
         assert_same_run(hist, want)
     assert len(set(hists[0].lr)) > 1  # the schedule really moved the learning rate
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_dropout_masks_match_fit_member_by_member(moons, optimizer):
+    members = [dict(lr=0.03), dict(lr=0.01, seed=2, data_seed=5)]
+    hists, nets = fit_many(moons, members, optimizer=optimizer, dropout=0.3, width=16,
+                           epochs=3, return_models=True)
+    for member, hist, net in zip(members, hists, nets):
+        want, want_net = sequential(moons, member, optimizer=optimizer, dropout=0.3, epochs=3)
+        assert_same_run(hist, want, net, want_net)
+    assert isinstance(nets[0][2], torch.nn.Dropout)
 
 
 def test_a_diverging_member_is_frozen_and_the_others_carry_on(moons):
