@@ -61,12 +61,15 @@ def test_exercises_hide_every_answer_behind_a_tagged_placeholder(path):
 
 
 def test_strip_solutions_keeps_hints_and_indentation():
-    src = ("def f(x):\n    ### BEGIN SOLUTION\n    # Hint: double it\n    y = 2 * x\n"
-           "    return y\n    ### END SOLUTION\n")
+    src = ("def f(x):\n    ### BEGIN SOLUTION\n    # Hint: double it,\n    # then return it\n"
+           "    y = 2 * x  # the answer\n    # a comment inside the answer\n    return y\n"
+           "    ### END SOLUTION\n")
     out, found = tool.strip_solutions(src)
     assert found
-    assert out == ("def f(x):\n    # Hint: double it\n    raise NotImplementedError(\"your answer "
-                   "goes here\")")
+    assert out == ("def f(x):\n    # Hint: double it,\n    # then return it\n"
+                   "    raise NotImplementedError(\"your answer goes here\")")
+    out, _ = tool.strip_solutions("### BEGIN SOLUTION\n# not a hint\nx = 1\n### END SOLUTION")
+    assert out == tool.PLACEHOLDER
     md, found = tool.strip_solutions("Why?\n\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION",
                                      markdown=True)
     assert md == "Why?\n\n" + tool.MARKDOWN_PLACEHOLDER and found

@@ -5,8 +5,8 @@
 
 In a solution notebook, each answer sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
 (nbgrader's markers). The exercise keeps everything else and replaces each answer with a
-placeholder that raises ``NotImplementedError``. Comment lines starting with ``# Hint:`` right
-after ``### BEGIN SOLUTION`` stay in the exercise. In a markdown cell the answer becomes an
+placeholder that raises ``NotImplementedError``. A comment starting with ``# Hint:`` right after
+``### BEGIN SOLUTION`` (and the comment lines that continue it) stays in the exercise. In a markdown cell the answer becomes an
 invitation to write your own.
 
 A placeholder cell is tagged ``raises-exception`` (nbval then accepts its error), and so is every
@@ -38,7 +38,7 @@ def strip_solutions(source: str, markdown: bool = False) -> tuple[str, bool]:
         if stripped == BEGIN:
             if inside:
                 raise ValueError(f"nested {BEGIN!r} in:\n{source}")
-            inside, found, keep_hints = True, True, True
+            inside, found, keep_hints, hinted = True, True, True, False
             indent = line[: len(line) - len(line.lstrip())]
             continue
         if stripped == END:
@@ -48,8 +48,10 @@ def strip_solutions(source: str, markdown: bool = False) -> tuple[str, bool]:
             inside = False
             continue
         if inside:
-            if keep_hints and stripped.startswith(HINT):
+            # keep a leading "# Hint:" comment, and the comment lines that continue it
+            if keep_hints and (stripped.startswith(HINT) or hinted and stripped.startswith("#")):
                 out.append(line)
+                hinted = True
             else:
                 keep_hints = False
             continue
