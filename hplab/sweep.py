@@ -27,7 +27,15 @@ from torch.nn.utils import vector_to_parameters
 from . import _validate as check
 from .data import CLASSIFICATION, Data, Split
 from .models import ACTIVATIONS, mlp
-from .train import OPTIMIZERS, EarlyStopping, History, _threads, make_optimizer, make_schedule
+from .train import (
+    OPTIMIZERS,
+    EarlyStopping,
+    History,
+    _check_split_batch_stopper,
+    _threads,
+    make_optimizer,
+    make_schedule,
+)
 
 MEMBER_KEYS = ("lr", "momentum", "betas", "eps", "weight_decay", "seed", "data_seed")
 _RMSPROP_ALPHA = 0.99  # make_optimizer's default smoothing constant for RMSprop
@@ -445,15 +453,7 @@ def _prepare(data, configs, *, depth, width, activation, dropout, optimizer, bat
     epochs = check.integer("epochs", epochs, low=1, high=100_000)
     divergence_factor = check.number("divergence_factor", divergence_factor, low=1,
                                      low_open=True)
-    train = data.train if train_split is None else train_split
-    if not isinstance(train, Split):
-        raise TypeError(f"train_split must be a Split (X, y), got {type(train).__name__}")
-    n = len(train.y)
-    batch_size = check.integer("batch_size", batch_size, low=1)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be <= the training split size ({n}), got {batch_size}")
-    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-        raise TypeError(f"early_stopping must be an EarlyStopping or None, got {early_stopping!r}")
+    train, batch_size = _check_split_batch_stopper(data, train_split, batch_size, early_stopping)
     if schedule_options is not None and not isinstance(schedule_options, dict):
         raise TypeError(f"schedule_options must be a dict, got {type(schedule_options).__name__}")
     mlp(data.n_features, data.n_outputs, depth=depth, width=width, activation=activation,

@@ -448,15 +448,8 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
     divergence_factor = check.number("divergence_factor", divergence_factor, low=1, low_open=True)
     check.boolean("track_gradients", track_gradients)
     check.boolean("track_dead_units", track_dead_units)
-    train = data.train if train_split is None else train_split
-    if not isinstance(train, Split):
-        raise TypeError(f"train_split must be a Split (X, y), got {type(train).__name__}")
+    train, batch_size = _check_split_batch_stopper(data, train_split, batch_size, early_stopping)
     n = len(train.y)
-    batch_size = check.integer("batch_size", batch_size, low=1)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be <= the training split size ({n}), got {batch_size}")
-    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-        raise TypeError(f"early_stopping must be an EarlyStopping or None, got {early_stopping!r}")
     if isinstance(callbacks, Callback):
         callbacks = [callbacks]
     callbacks = list(callbacks)
@@ -482,6 +475,20 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
         _run(model, data, train, opt, sched, hist, callbacks, batch_size, epochs, seed,
              track_gradients, track_dead_units, divergence_factor, flat=flat)
     return hist
+
+
+def _check_split_batch_stopper(data, train_split, batch_size, early_stopping):
+    """Check the training split, batch size and early stopper; return (split, batch_size)."""
+    train = data.train if train_split is None else train_split
+    if not isinstance(train, Split):
+        raise TypeError(f"train_split must be a Split (X, y), got {type(train).__name__}")
+    n = len(train.y)
+    batch_size = check.integer("batch_size", batch_size, low=1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be <= the training split size ({n}), got {batch_size}")
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"early_stopping must be an EarlyStopping or None, got {early_stopping!r}")
+    return train, batch_size
 
 
 # Layers whose parameters every forward pass uses, so a zero gradient never stands for "unused".
