@@ -744,7 +744,8 @@ def join(storage, study_name: str = "hplab", *, n_trials: int | None = None,
     """Add trials to a saved study, rebuilding its data, space and method from the storage.
 
     This is how a second process, or a second machine sharing the database, helps: each worker
-    runs ``join`` (best with its own ``seed``) until the study holds ``n_trials`` finished trials.
+    runs ``join`` (best with its own ``seed``) until the study holds ``n_trials`` finished trials
+    (default: one more than it holds now).
 
         python -m hplab.tune join sqlite:///study.db --study-name digits --seed 1
     """
