@@ -1,0 +1,304 @@
+"""Lessons 02, 04, 05 and 06: each claim the text makes is made to happen here with the same
+settings and seeds, and each lesson's dashboard is driven the way a learner drives it."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import hplab
+from hplab import widgets
+from hplab.models import ACTIVATIONS, linear_layers
+
+LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+NOTEBOOKS = ("02_learning_rate", "04_optimizers", "05_batch_size", "06_activations")
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return hplab.load_dataset("moons", seed=0)
+
+
+def _net(seed=0, **kw):
+    return hplab.mlp(2, 2, **{"depth": 2, "width": 32, **kw}, seed=seed)
+
+
+# ----------------------------------------------------------------------------- the notebooks
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_is_committed_clean_and_reads_like_a_lesson(name):
+    nb = json.loads((LESSONS / f"{name}.ipynb").read_text())
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+    for line in code[0].splitlines():  # imports of public names only
+        assert not line.strip() or line.startswith(("import ", "from hplab import ")), line
+    assert max(len(c.splitlines()) for c in code) <= 12
+    assert "After this lesson you will be able to explain" in text
+    assert text.count("Predict") >= 3 and "Takeaway" in text
+    assert 2 <= text.count("<details>") == text.count("</details>") <= 3
+    assert sum("widgets." in c for c in code) == 1  # one live dashboard
+
+
+# ----------------------------------------------------------------------------- lesson 02
+
+
+def test_02_three_rates_slow_good_diverged(moons):
+    labels = {}
+    for lr in (1e-3, 1.0, 10.0):
+        hist = hplab.fit(_net(), moons, optimizer="sgd", lr=lr, epochs=20, seed=0)
+        labels[lr] = hplab.diagnose(hist).label
+    assert labels == {1e-3: "slow", 1.0: "good", 10.0: "diverged"}
+
+
+def test_02_schedule_shapes_are_what_the_table_says():
+    lrs = {n: np.array(hplab.schedule_lrs(n, lr=1.0, epochs=30))
+           for n in ("constant", "step", "exponential", "cosine", "one_cycle", "warmup")}
+    assert np.all(lrs["constant"] == 1.0)
+    assert set(np.round(lrs["step"], 6)) == {1.0, 0.1, 0.01}               # cut 10x at a time
+    np.testing.assert_allclose(lrs["exponential"][1:] / lrs["exponential"][:-1], 0.95)
+    assert lrs["cosine"][0] == 1.0 and lrs["cosine"][-1] < 1e-3             # glides to ~0
+    peak = int(np.argmax(lrs["one_cycle"]))
+    assert 0 < peak < 15 and lrs["one_cycle"][-1] < lrs["one_cycle"][0] / 100
+    assert lrs["warmup"][0] < 0.5 and np.all(np.diff(lrs["warmup"]) >= 0)   # climbs, then holds
+    smallest_last = min(lrs, key=lambda n: lrs[n][-1])
+    assert smallest_last in ("cosine", "one_cycle")
+
+
+def test_02_decaying_schedules_settle_lower_than_a_constant_rate(moons):
+    final = {n: hplab.fit(_net(), moons, optimizer="sgd", lr=1.0, epochs=20, schedule=n,
+                          seed=0).val_loss[-1] for n in ("constant", "step", "cosine")}
+    assert final["step"] < 0.7 * final["constant"]
+    assert final["cosine"] < 0.7 * final["constant"]
+
+
+def test_02_range_test_suggestion_is_a_cautious_start_near_the_sweep_floor(moons):
+    found = hplab.lr_range_test(_net(), moons, optimizer="sgd", start_lr=1e-5, end_lr=10, seed=0)
+    sweep = hplab.lr_sweep(moons, np.logspace(-3, 1.5, 24), optimizer="sgd", epochs=20,
+                           depth=2, width=32, seed=0)
+    best = sweep.best_lr
+    assert found.suggestion <= best < 10 * found.suggestion       # cautious, within 10x
+    diverged = [lr for lr, h in zip(sweep.lrs, sweep.histories) if h.diverged]
+    assert diverged and min(diverged) > best                      # blow-ups only to the right
+    best_val = min(sweep.final_val_loss)
+    near = [v for lr, v in zip(sweep.lrs, sweep.final_val_loss) if best / 3 <= lr <= best * 3]
+    assert len(near) >= 3 and max(near) <= 1.3 * best_val        # a wide floor
+    hist = hplab.fit(_net(), moons, optimizer="sgd", lr=found.suggestion, epochs=20, seed=0)
+    assert hplab.diagnose(hist).label == "good"
+
+
+# ----------------------------------------------------------------------------- lesson 04
+
+
+def test_04_adam_beta1_memory_overshoots_when_long():
+    paths = {b: hplab.optimizer_path("valley", "adam", lr=0.3, betas=(b, 0.999))
+             for b in (0.0, 0.9, 0.99)}
+    labels = {b: hplab.describe_path(p).label for b, p in paths.items()}
+    assert labels == {0.0: "converged", 0.9: "converged", 0.99: "slow"}
+    assert paths[0.99].points[:, 0].max() > 1.0    # sailed past the minimum at x = 0
+
+
+def test_04_adam_and_adamw_lead_on_the_spirals():
+    spirals = hplab.load_dataset("spirals", n_samples=600, seed=0)
+    rates = dict(sgd=0.3, momentum=0.03, nesterov=0.03, rmsprop=0.003, adam=0.01, adamw=0.01)
+    final = {}
+    for name, lr in rates.items():
+        hist = hplab.fit(_net(), spirals, optimizer=name, lr=lr, epochs=30, seed=0,
+                         weight_decay=0.01 if name == "adamw" else 0.0)
+        final[name] = hist.train_loss[-1]
+    order = sorted(final, key=final.get)
+    assert set(order[:2]) == {"adam", "adamw"}
+    assert set(order[2:4]) == {"momentum", "nesterov"}
+    assert final["adam"] < 0.3 * final["momentum"]
+
+
+# ----------------------------------------------------------------------------- lesson 05
+
+
+def _batch_run(data, batch_size, lr=0.1, epochs=20):
+    return hplab.fit(_net(), data, optimizer="sgd", lr=lr, batch_size=batch_size, epochs=epochs,
+                     seed=0)
+
+
+def test_05_larger_batches_fewer_steps_and_a_smoother_loss(moons):
+    runs = {b: _batch_run(moons, b) for b in (8, 32, 128)}
+    steps = [runs[b].steps_per_epoch for b in (8, 32, 128)]
+    assert steps == [math.ceil(moons.n_train / b) for b in (8, 32, 128)] == [38, 10, 3]
+    assert [len(runs[b].batch_loss) for b in (8, 32, 128)] == [20 * s for s in steps]
+    jumps = [np.abs(np.diff(runs[b].batch_loss)).mean() for b in (8, 32, 128)]
+    assert jumps[0] > jumps[1] > jumps[2] and jumps[0] > 2 * jumps[2]
+    assert runs[8].train_loss[-1] < runs[128].train_loss[-1]   # more steps in the same epochs
+
+
+def test_05_same_steps_same_progress_and_the_scaled_rate_catches_up(moons):
+    small, big = _batch_run(moons, 16, epochs=10), _batch_run(moons, 128, epochs=64)
+    assert abs(len(small.batch_loss) - len(big.batch_loss)) <= 2
+    assert big.train_loss[-1] == pytest.approx(small.train_loss[-1], rel=0.05)
+    small20, big_same, big_scaled = (_batch_run(moons, 16), _batch_run(moons, 128),
+                                     _batch_run(moons, 128, lr=0.8))
+    assert big_scaled.train_loss[-1] < 0.6 * big_same.train_loss[-1]
+    assert big_scaled.train_loss[-1] < 1.1 * small20.train_loss[-1]
+
+
+# ----------------------------------------------------------------------------- lesson 06
+
+
+def _slope(name):
+    x = torch.linspace(-6, 6, 1201, requires_grad=True)
+    (g,) = torch.autograd.grad(ACTIVATIONS[name]()(x).sum(), x)
+    return g
+
+
+def test_06_slopes_sigmoid_at_most_a_quarter_leaky_never_zero_relu_zero_below():
+    assert _slope("sigmoid").max() <= 0.25 + 1e-6
+    assert _slope("tanh").max() == pytest.approx(1.0, abs=1e-4)
+    assert _slope("leaky_relu").min() > 0.05
+    assert (_slope("relu")[:600] == 0).all()
+
+
+@pytest.fixture(scope="module")
+def small_moons():
+    return hplab.load_dataset("moons", n_samples=1000, seed=0).subset(200)
+
+
+def test_06_deep_sigmoid_first_layer_gradient_orders_of_magnitude_below_last(small_moons):
+    ratio, label = {}, {}
+    for act in ("sigmoid", "relu"):
+        hist = hplab.fit(hplab.mlp(2, 2, depth=8, width=32, activation=act, seed=0), small_moons,
+                         optimizer="sgd", lr=0.1, epochs=20, track_gradients=True, seed=0)
+        g = np.array(hist.grad_norms)  # (epochs, layers)
+        ratio[act], label[act] = (g[:, 0] / g[:, -1]).max(), hplab.diagnose(hist).label
+    assert ratio["sigmoid"] < 1e-3          # at least three orders of magnitude, every epoch
+    assert ratio["relu"] > 0.1
+    assert label == {"sigmoid": "underfitting", "relu": "good"}
+
+
+def _rough_start(data, act):
+    model = hplab.mlp(2, 2, depth=4, width=8, activation=act, seed=1)
+    hist = hplab.fit(model, data, optimizer="adam", lr=0.3, schedule="cosine", epochs=30,
+                     track_dead_units=True, seed=1)
+    return model, hist
+
+
+def _silent_rows(model, data) -> int:
+    """Hidden units whose incoming weights get exactly zero gradient on the whole training set."""
+    model.zero_grad()
+    torch.nn.functional.cross_entropy(model(data.train.X), data.train.y).backward()
+    return sum(int((layer.weight.grad.abs().sum(dim=1) == 0).sum())
+               for layer in linear_layers(model)[:-1])
+
+
+def test_06_high_rate_kills_relu_units_for_good_and_leaky_relu_recovers(small_moons):
+    relu, relu_hist = _rough_start(small_moons, "relu")
+    leaky, leaky_hist = _rough_start(small_moons, "leaky_relu")
+    assert relu_hist.dead_fraction[-1] > 0.5
+    assert min(relu_hist.dead_fraction[2:]) >= relu_hist.dead_fraction[2]  # never come back
+    assert relu_hist.train_loss[-1] == pytest.approx(math.log(2), abs=0.02)  # stuck at a guess
+    assert _silent_rows(relu, small_moons) >= 16
+    assert leaky_hist.dead_fraction == [0.0] * 30
+    assert _silent_rows(leaky, small_moons) == 0   # every unit still gets a gradient
+    assert leaky_hist.val_metric[-1] > 0.85 and hplab.diagnose(leaky_hist).label == "good"
+
+
+# ----------------------------------------------------------------------------- dashboards
+
+
+DASHBOARDS = (widgets.LearningRateLab, widgets.BatchSizeLab, widgets.ActivationLab,
+              widgets.PathExplorer)
+DEFAULT_LABEL = {"LearningRateLab": "good", "BatchSizeLab": "good", "ActivationLab": "good",
+                 "PathExplorer": "zig-zag"}
+
+
+@pytest.fixture(scope="module")
+def dashes():
+    return {cls.__name__: cls(live=False) for cls in DASHBOARDS}
+
+
+@pytest.mark.parametrize("name", [c.__name__ for c in DASHBOARDS])
+def test_dashboard_default_run_and_static_picture(dashes, name):
+    dash = dashes[name]
+    assert dash.error is None and dash.last_result.diagnosis.label == DEFAULT_LABEL[name]
+    assert set(dash.KNOBS) <= set(dash.controls)
+    bundle = dash._repr_mimebundle_()
+    assert bundle["image/png"][:4] == b"\x89PNG"
+    assert DEFAULT_LABEL[name].upper() in bundle["text/plain"]
+
+
+@pytest.mark.parametrize("cls, preset", [(c, p) for c in DASHBOARDS for p in c.PRESETS])
+def test_every_preset_shows_the_symptom_it_promises(cls, preset):
+    dash = cls(live=False)
+    result = dash.apply_preset(preset)
+    assert result is not None and result.diagnosis.label == cls.PRESETS[preset].label
+    for key, value in cls.PRESETS[preset].values.items():
+        assert result.config[key] == value
+
+
+def test_learning_rate_slider_retrains_with_the_new_rate(dashes):
+    lab = dashes["LearningRateLab"]
+    before, runs = lab.last_result, lab.runs
+    lab.controls["lr"].value = 10.0
+    r = lab.last_result
+    assert lab.runs == runs + 1 and lab.ghost is before
+    assert r.config["lr"] == 10.0 and r.history.config["lr"] == 10.0
+    assert r.diagnosis.label == "diverged"
+    lab.controls["lr"].value = 1.0
+    lab.controls["schedule"].value = "step"
+    assert lab.last_result.history.config["schedule"] == "step"
+    assert lab.last_result.history.lr[-1] < lab.last_result.history.lr[0]
+
+
+def test_batch_size_lab_shows_a_bad_batch_size_and_keeps_working(dashes):
+    lab = dashes["BatchSizeLab"]
+    kept = lab.last_result
+    lab.controls["batch_size"].value = 256   # more than the 200 training examples
+    assert lab.last_result is kept
+    assert "batch_size must be &lt;= the training split size (200), got 256" in lab.status.value
+    lab.controls["batch_size"].value = 64
+    assert lab.error is None and lab.last_result.history.steps_per_epoch == math.ceil(200 / 64)
+    assert "4 updates per epoch" in lab.caption(lab.last_result)
+
+
+def test_activation_lab_shows_gradients_and_dead_units(dashes):
+    lab = dashes["ActivationLab"]
+    lab.controls["activation"].value = "tanh"
+    hist = lab.last_result.history
+    assert lab.last_result.config["activation"] == "tanh"
+    assert len(hist.grad_norms[-1]) == lab.controls["depth"].value + 1
+    assert hist.dead_fraction and all(f == 0.0 for f in hist.dead_fraction)
+
+
+def test_path_explorer_follows_the_optimizer_and_surface_knobs(dashes):
+    paths = dashes["PathExplorer"]
+    paths.controls["optimizer"].value = "adam"
+    r = paths.last_result
+    assert paths.controls["lr"].value == hplab.SURFACES["valley"].lrs["adam"]
+    assert r.path.optimizer == "adam" and r.path.lr == 0.3 and r.diagnosis.label == "converged"
+    paths.controls["surface"].value = "rosenbrock"
+    paths.controls["steps"].value = 300
+    r = paths.last_result
+    assert r.path.surface == "rosenbrock" and len(r.path.points) == 301
+    assert r.path.lr == hplab.SURFACES["rosenbrock"].lrs["adam"]
+    paths.controls["beta1"].value = 0.5
+    assert paths.last_result.path.config["betas"][0] == 0.5
+
+
+def test_path_explorer_shows_a_failure_and_recovers(monkeypatch):
+    paths = widgets.PathExplorer(live=False)
+    kept = paths.last_result
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the surface could not be evaluated")
+
+    monkeypatch.setattr(widgets, "optimizer_path", broken)
+    paths.controls["lr"].value = 0.1
+    assert paths.last_result is kept
+    assert "RuntimeError: the surface could not be evaluated" in paths.status.value
+    monkeypatch.undo()
+    paths.controls["lr"].value = 0.2
+    assert paths.error is None and paths.last_result.path.lr == 0.2
