@@ -136,7 +136,7 @@ def bench_fit(data, repeats: int) -> list[str]:
 def bench_many(data, repeats: int) -> list[str]:
     epochs, rows = 10, []
     for K in (16, 32):
-        configs = [{"lr": float(lr), "seed": i} for i, lr in enumerate(np.logspace(-4, -1.5, K))]
+        configs = [{"lr": float(lr), "seed": i} for i, lr in enumerate(np.logspace(-4, -2, K))]
 
         def sequential(configs=configs):
             return [hplab.fit(hplab.mlp(data.n_features, data.n_outputs, **ARCH, seed=c["seed"]),
@@ -151,17 +151,19 @@ def bench_many(data, repeats: int) -> list[str]:
         gap = max(abs(a - b) for m, s in zip(many, seq) for a, b in zip(m.val_loss, s.val_loss))
         acc = [100 * np.mean([h.val_metric[-1] for h in hs]) for hs in (many, seq)]
         rows.append(f"| {K} | {t_many:.2f} | {t_seq:.2f} | **{t_seq / t_many:.1f}x** | "
-                    f"{acc[0]:.1f} % / {acc[1]:.1f} % | {gap:.1e} |")
+                    f"{t_many / (t_seq / K):.1f} | {acc[0]:.1f} % / {acc[1]:.1f} % | {gap:.1e} |")
         log(rows[-1])
     return [
         "## 2. Many networks: `fit_many` vs K separate `fit` calls",
         "",
-        f"digits, MLP 64-64-64-10, Adam, K learning rates from 1e-4 to 3e-2 and K seeds, "
-        f"{epochs} epochs, 1 thread. Target: >= 6x at K = 16.",
+        f"digits, MLP 64-64-64-10, Adam, K learning rates from 1e-4 to 1e-2 and K seeds, "
+        f"{epochs} epochs, 1 thread. Target: >= 6x at K = 16. The last column is the largest "
+        "difference between a member's validation loss and its own `fit`, over all epochs "
+        "(floating-point rounding only).",
         "",
-        "| K | fit_many (s) | K x fit (s) | speed-up | mean val. accuracy (many / fit) "
-        "| largest val-loss difference |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| K | fit_many (s) | K x fit (s) | speed-up | costs as many single runs as "
+        "| mean val. accuracy (many / fit) | largest val-loss difference |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
         *rows, ""]
 
 
