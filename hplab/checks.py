@@ -452,29 +452,43 @@ def _reference_noise(hist: History) -> float:
     return float(np.std(last)) if len(last) > 1 else 0.0
 
 
+def _per_run(fb: Feedback, what: str, fn, histories, reference, right: str, mistake):
+    """Compare ``fn(hist)`` with ``reference(hist)`` on every run, filling ``fb``.
+
+    ``right`` formats a correct value; ``mistake(got, hist)`` names a typical error or returns None.
+    Returns the feedback on the first error the learner's code raised, else ``fb``.
+    """
+    for key, hist in histories.items():
+        got, err = _call(fb.title, what, fn, hist)
+        if err is not None:
+            return err
+        want = reference(hist)
+        number = isinstance(got, (int, float)) and not isinstance(got, bool)
+        if number and math.isclose(got, want, rel_tol=1e-3, abs_tol=1e-9):
+            fb.right.append(f"{key}: {right.format(want)}")
+        else:
+            named = mistake(got, hist) if number else None
+            fb.wrong.append(f"{key}: " + (named or f"got {got!r}, expected {want:.4g}."))
+    return fb
+
+
 def batch_noise(fn, histories) -> Feedback:
     """Test ``fn(hist)``: the spread (std) of the minibatch losses in the last epoch."""
     title = "batch_noise(hist)"
     fail = _first(_need_callable(title, "batch_noise", fn), _need_histories(title, histories))
     if fail is not None:
         return fail
-    fb = Feedback(title)
-    for key, hist in histories.items():
-        got, err = _call(title, "batch_noise", fn, hist)
-        if err is not None:
-            return err
-        want = _reference_noise(hist)
-        if isinstance(got, (int, float)) and math.isclose(got, want, rel_tol=1e-3, abs_tol=1e-9):
-            fb.right.append(f"{key}: {want:.4f}.")
-        elif isinstance(got, (int, float)) and math.isclose(got, float(np.std(hist.batch_loss)),
-                                                            rel_tol=1e-3):
-            fb.wrong.append(f"{key}: you took the spread over the whole run, which mostly "
-                            "measures how far the loss fell; use the last epoch only.")
-        else:
-            fb.wrong.append(f"{key}: got {got!r}, expected {want:.4f}.")
-    fb.hint = ("hist.batch_loss holds every minibatch loss in order; the last epoch is the last "
-               "hist.steps_per_epoch of them. np.std gives the spread.")
-    return fb
+
+    def mistake(got, hist):
+        if math.isclose(got, float(np.std(hist.batch_loss)), rel_tol=1e-3):
+            return ("you took the spread over the whole run, which mostly measures how far the "
+                    "loss fell; use the last epoch only.")
+        return None
+
+    fb = Feedback(title, hint="hist.batch_loss holds every minibatch loss in order; the last "
+                              "epoch is the last hist.steps_per_epoch of them. np.std gives the "
+                              "spread.")
+    return _per_run(fb, "batch_noise", fn, histories, _reference_noise, "{:.4f}.", mistake)
 
 
 # ----------------------------------------------------------------------------- 06 activations
@@ -495,21 +509,16 @@ def gradient_ratio(fn, histories) -> Feedback:
     if missing:
         return Feedback(title, wrong=[f"{missing[0]}: no gradient norms were recorded."],
                         hint="Train with hplab.fit(..., track_gradients=True).")
-    fb = Feedback(title)
-    for key, hist in histories.items():
-        got, err = _call(title, "gradient_ratio", fn, hist)
-        if err is not None:
-            return err
-        want = _reference_ratio(hist)
-        if isinstance(got, (int, float)) and math.isclose(got, want, rel_tol=1e-3):
-            fb.right.append(f"{key}: the first layer gets {want:.3g}x the gradient of the last.")
-        elif isinstance(got, (int, float)) and want and math.isclose(got, 1 / want, rel_tol=1e-3):
-            fb.wrong.append(f"{key}: you divided the other way round (last / first).")
-        else:
-            fb.wrong.append(f"{key}: got {got!r}, expected {want:.3g}.")
-    fb.hint = ("hist.grad_norms[0] lists one norm per Linear layer for epoch 1, input side "
-               "first: divide the first entry by the last.")
-    return fb
+
+    def mistake(got, hist):
+        if got and math.isclose(got, 1 / _reference_ratio(hist), rel_tol=1e-3):
+            return "you divided the other way round (last / first)."
+        return None
+
+    fb = Feedback(title, hint="hist.grad_norms[0] lists one norm per Linear layer for epoch 1, "
+                              "input side first: divide the first entry by the last.")
+    return _per_run(fb, "gradient_ratio", fn, histories, _reference_ratio,
+                    "the first layer gets {:.3g}x the gradient of the last.", mistake)
 
 
 # ----------------------------------------------------------------------------- 07 early stopping

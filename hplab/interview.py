@@ -49,18 +49,18 @@ QUESTIONS = (
        """A weight is learned by gradient descent from the data. A hyperparameter is chosen before
        training and controls how that learning happens: the step size, the size of the network,
        the batch size, how long to train. The training loop cannot set it for you, so you pick
-       it by comparing validation scores.""", "08"),
+       it by comparing validation scores.""", "01"),
     _q("basics", "How do you tell underfitting from overfitting on the loss curves?",
        """Underfitting: even the training loss stays high, and the validation loss sits close to it
        (high bias). Overfitting: the training loss keeps falling while the validation loss turns
        up, opening a gap between them (high variance). The first needs more capacity or more
        training; the second needs regularization, less capacity, early stopping or more data.""",
-       "03", "too big for the data"),
+       "01", "overfitting"),
     _q("basics", "Training is unstable: the loss jumps up and down. What are the usual causes?",
        """Most often a learning rate that is too large, so steps bounce across the valley of the
        loss. Very small batches add noise too, and unscaled inputs make some directions much
        steeper than others. Lower the rate, add a decaying schedule or warm-up, standardize the
-       inputs, or use larger batches.""", "00", "unstable"),
+       inputs, or use larger batches.""", "01", "unstable"),
     # ---- learning rate
     _q("learning rate", "Why is the learning rate usually the most important hyperparameter?",
        """It sets the size of every update. Too small and training crawls, still improving when

@@ -13,13 +13,13 @@ REQUIRED_TOPICS = {"learning rate", "depth and width", "optimizer", "batch size"
 
 
 def presets_of_lesson(number):
-    """Presets of the dashboards a lesson uses: its own lab ("Lesson NN: ..."), and the Playground
-    for lesson 00."""
+    """Presets of the dashboards a lesson notebook opens (compare_presets uses the Playground's
+    unless given another class)."""
+    text = lesson_notebook(number).read_text()
     found = set()
-    for cls in vars(widgets).values():
-        if isinstance(cls, type) and issubclass(cls, widgets.Dashboard):
-            doc = cls.__doc__ or ""
-            if doc.startswith(f"Lesson {number}:") or (number == "00" and cls is widgets.Playground):
+    for name, cls in vars(widgets).items():
+        if isinstance(cls, type) and issubclass(cls, widgets.Dashboard) and cls.PRESETS:
+            if f"widgets.{name}" in text or (cls is widgets.Playground and "compare_presets(" in text):
                 found |= set(cls.PRESETS)
     return found
 
@@ -50,6 +50,7 @@ def test_every_preset_named_exists_in_that_lessons_dashboard():
     with_preset = [q for q in QUESTIONS if q.preset]
     assert len(with_preset) >= 15
     for q in with_preset:
+        assert lesson_notebook(q.lesson) is not None, q.lesson
         assert q.preset in presets_of_lesson(q.lesson), (q.lesson, q.preset)
 
 
