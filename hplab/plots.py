@@ -204,11 +204,12 @@ def decision_boundary(model, data: Data, ax=None, *, resolution: int = 80, show_
         z = logits.argmax(dim=1).reshape(resolution, resolution).numpy()
         ax.imshow(z, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=9, alpha=0.35,
                   aspect="auto", interpolation="nearest")
-    kw = dict(cmap=cmap, vmin=0, vmax=1 if k == 2 else 9, edgecolors="black", linewidths=0.4)
-    ax.scatter(data.train.X[:, 0], data.train.X[:, 1], c=data.train.y, s=14, label="train", **kw)
-    if show_val:
-        ax.scatter(data.val.X[:, 0], data.val.X[:, 1], c=data.val.y, s=22, marker="X",
-                   label="validation", **kw)
+    kw = dict(cmap=cmap, vmin=0, vmax=1 if k == 2 else 9)
+    if show_val:  # small and faint, so the training points the model saw stand out
+        ax.scatter(data.val.X[:, 0], data.val.X[:, 1], c=data.val.y, s=10, marker="x",
+                   alpha=0.6, linewidths=1, label="validation", **kw)
+    ax.scatter(data.train.X[:, 0], data.train.X[:, 1], c=data.train.y, s=24, edgecolors="black",
+               linewidths=0.6, label="train", **kw)
     ax.set_xlim(float(lo[0]), float(hi[0]))
     ax.set_ylim(float(lo[1]), float(hi[1]))
     ax.set_xticks([])

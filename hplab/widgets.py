@@ -164,9 +164,9 @@ PRESETS = {
                    "Plain SGD with tiny steps: after 30 epochs the loss is still creeping down."),
     "underfitting": Preset(dict(dataset="circles", depth=0), "underfitting",
                            "A straight-line model (no hidden layer) on rings it cannot separate."),
-    "overfitting": Preset(dict(n_train=30, depth=3, width=64, epochs=100, batch_size=16),
+    "overfitting": Preset(dict(n_train=30, depth=3, width=64, epochs=60, batch_size=16),
                           "overfitting",
-                          "A big network, only 30 examples, 100 epochs: it memorizes them."),
+                          "A big network, only 30 examples, 60 epochs: it memorizes them."),
     "vanishing gradients": Preset(dict(activation="sigmoid", depth=8, optimizer="sgd", lr=0.1),
                                   "underfitting",
                                   "Eight sigmoid layers: the first layers get almost no gradient, "
@@ -314,7 +314,8 @@ class Dashboard:
         callbacks = [_LiveFrames(self, LIVE_INTERVAL)] if self.live else []
         self.live_frames = 0
         try:
-            result = train_run(self.config, callbacks=callbacks, cache=self._cache)
+            track = bool({"health", "dead"} & set(self.PANELS))  # gradient records cost time
+            result = train_run(self.config, callbacks=callbacks, cache=self._cache, track=track)
         except Exception as exc:  # shown in the dashboard; the dashboard keeps working
             self.error = f"{type(exc).__name__}: {exc}"
             self._show_error()
@@ -501,24 +502,104 @@ class Playground(Dashboard):
     PRESETS = PRESETS
 
 
-def compare_presets(names, *, cls=Playground, ncols: int | None = None):
-    """Train several presets and draw them side by side: loss curves above, the model below.
+class CapacityLab(Dashboard):
+    """Lesson 03: how big a network the data can support; dropout and weight decay as brakes.
 
-    Returns the figure and a dict name -> :class:`Result`.
+    Example:
+        >>> lab = CapacityLab()                        # doctest: +SKIP
+        >>> lab.controls["depth"].value = 3            # grow it and watch validation
     """
-    names = list(names)
-    for name in names:
-        check.choice("preset", name, cls.PRESETS)
-    results = {n: train_run({**cls.VALUES, **cls.PRESETS[n].values}) for n in names}
+
+    TITLE = "Depth and width"
+    KNOBS = ("dataset", "noise", "label_noise", "n_train", "depth", "width", "dropout",
+             "weight_decay", "epochs", "seed")
+    PANELS = ("loss", "metric", "model")
+    FIGSIZE = (11.0, 3.4)
+    VALUES = dict(dataset="spirals", depth=0, epochs=40)
+    _SMALL_NOISY = dict(dataset="moons", noise=0.3, label_noise=0.1, n_train=30, depth=3,
+                        width=128, epochs=60, batch_size=16, lr=3e-3)
+    PRESETS = {
+        "too simple": Preset(dict(depth=0), "underfitting",
+                             "No hidden layer: a straight line cannot follow two spirals."),
+        "big enough": Preset(dict(depth=2, width=32), "good",
+                             "Two hidden layers of 32: the spirals are separated."),
+        "too big for the data": Preset(_SMALL_NOISY, "overfitting",
+                                       "A big network on 30 noisy examples: it memorizes them."),
+        "same, with weight decay": Preset(dict(_SMALL_NOISY, weight_decay=0.1), "good",
+                                          "The same big network, with its weights pulled "
+                                          "towards zero: the validation loss stops climbing."),
+    }
+
+
+class EarlyStoppingLab(Dashboard):
+    """Lesson 07: too few epochs, too many, and early stopping with patience and min_delta.
+
+    Example:
+        >>> lab = EarlyStoppingLab()                   # doctest: +SKIP
+        >>> lab.controls["patience"].value = 10        # doctest: +SKIP
+        >>> lab.last_result.history.status             # doctest: +SKIP
+        'early_stopped'
+    """
+
+    TITLE = "Epochs and early stopping"
+    KNOBS = ("epochs", "patience", "min_delta", "restore_best", "n_train", "label_noise", "seed")
+    PANELS = ("loss", "metric", "model")
+    FIGSIZE = (11.0, 3.4)
+    VALUES = dict(dataset="moons", noise=0.3, n_train=30, depth=3, width=64, epochs=60,
+                  batch_size=16, lr=1e-3)
+    PRESETS = {
+        "too few epochs": Preset(dict(epochs=3), "slow",
+                                 "Three epochs: the loss is still falling fast when training ends."),
+        "too many epochs": Preset(dict(epochs=150), "overfitting",
+                                  "150 epochs, no stopping: validation loss turns and climbs."),
+        "early stopping": Preset(dict(epochs=150, patience=10), "good",
+                                 "Stop after 10 epochs without improvement and restore the best "
+                                 "weights."),
+    }
+
+    def facts(self, result: Result) -> str:
+        h = result.history
+        text = super().facts(result)
+        if h.status == "early_stopped" and h.best_epoch is not None:
+            kept = ("restored from best epoch" if result.config["restore_best"]
+                    else "kept from the last epoch")
+            text += (f"; stopped at epoch {h.stopped_epoch}, weights {kept} {h.best_epoch}: "
+                     f"validation loss {result.val['loss']:.3f} (best seen "
+                     f"{h.best_val_loss:.3f}, last epoch {h.val_loss[-1]:.3f})")
+        return text
+
+
+def compare_configs(runs: dict, *, base: dict | None = None):
+    """Train several configurations and draw them side by side: loss curves above, the model
+    below, each titled with its diagnosis. Returns the figure and a dict name -> :class:`Result`.
+
+    Example:
+        >>> fig, results = compare_configs({"small": {"depth": 1}, "big": {"depth": 4}})  # doctest: +SKIP
+    """
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError(f"runs must be a non-empty dict name -> knob values, got {runs!r}")
+    base = dict(base or {})
+    results = {name: train_run({**base, **values}, track=False) for name, values in runs.items()}
     import matplotlib.pyplot as plt
 
-    k = len(names)
-    fig, axes = plt.subplots(2, k, figsize=(3.3 * k, 5.6), squeeze=False, layout="constrained")
+    k = len(results)
+    fig, axes = plt.subplots(2, k, figsize=(3.2 * k, 5.4), squeeze=False, layout="constrained")
     for j, (name, r) in enumerate(results.items()):
         plots.loss_curves(r.history, axes[0, j], title=f"{name}\n-> {r.diagnosis.label}",
                           legend=j == 0)
-        _model_panel(r, axes[1, j], title="")
+        _model_panel(r, axes[1, j], title=f"validation {r.history.metric_name} "
+                                          f"{r.val['metric']:.2f}")
     return fig, results
+
+
+def compare_presets(names, *, cls=Playground):
+    """Train several of a dashboard's presets and draw them side by side (see
+    :func:`compare_configs`). Returns the figure and a dict name -> :class:`Result`."""
+    names = list(names)
+    for name in names:
+        if name not in cls.PRESETS:
+            raise ValueError(f"preset {name!r} is unknown; choose one of: {', '.join(cls.PRESETS)}")
+    return compare_configs({n: cls.PRESETS[n].values for n in names}, base=cls.VALUES)
 
 
 def _model_panel(r: Result, ax, title: str | None = None):

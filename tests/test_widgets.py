@@ -167,3 +167,58 @@ def test_compare_presets_trains_and_draws_each_preset():
     assert len(fig.axes) == 4
     assert fig.axes[0].get_title().endswith("good")
     matplotlib.pyplot.close(fig)
+
+
+# ---------------------------------------------------------------- the lesson dashboards
+
+
+LESSON_DASHBOARDS = [widgets.CapacityLab, widgets.EarlyStoppingLab]
+
+
+@pytest.mark.parametrize("cls, name", [(c, n) for c in LESSON_DASHBOARDS for n in c.PRESETS])
+def test_lesson_dashboard_presets_produce_their_label(cls, name):
+    dash = cls(live=False)
+    dash.buttons[name].click()
+    assert dash.error is None
+    assert cls.PRESETS[name].shows(dash.last_result)
+
+
+def test_capacity_lab_retrains_with_the_depth_and_width_a_learner_picks():
+    dash = widgets.CapacityLab(live=False)
+    assert dash.last_result.diagnosis.label == "underfitting"  # starts too simple on purpose
+    dash.controls["depth"].value = 2
+    assert dash.last_result.diagnosis.label == "good"  # two layers of 32 separate the spirals
+    dash.controls["width"].value = 64
+    r = dash.last_result
+    assert [m.out_features for m in r.model if type(m).__name__ == "Linear"] == [64, 64, 2]
+    assert (dash.ghost.config["depth"], dash.ghost.config["width"]) == (2, 32)
+
+
+def test_early_stopping_lab_stops_and_restores_as_the_controls_say():
+    dash = widgets.EarlyStoppingLab(live=False)
+    assert dash.last_result.history.status == "completed"
+    dash.controls["patience"].value = 5
+    h, r = dash.last_result.history, dash.last_result
+    assert h.status == "early_stopped"
+    assert h.stopped_epoch - h.best_epoch == 5
+    assert r.val["loss"] == pytest.approx(h.best_val_loss, rel=1e-6)  # best weights restored
+    dash.controls["restore_best"].value = False
+    h, r = dash.last_result.history, dash.last_result
+    assert r.val["loss"] == pytest.approx(h.val_loss[-1], rel=1e-6)  # last weights kept
+    assert "kept from the last epoch" in dash.status.value
+
+
+def test_early_stopping_lab_disables_its_knobs_while_early_stopping_is_off():
+    dash = widgets.EarlyStoppingLab(live=False)
+    assert dash.controls["min_delta"].disabled and dash.controls["restore_best"].disabled
+    dash.controls["patience"].value = 3
+    assert not dash.controls["min_delta"].disabled
+
+
+def test_lesson_dashboards_explain_a_bad_value_and_recover():
+    dash = widgets.CapacityLab(live=False)
+    dash.controls["dataset"].value = "breast_cancer"
+    dash.controls["n_train"].value = 600  # only 341 training examples exist
+    assert "n_train must be <= 341, got 600" in dash.error
+    dash.controls["n_train"].value = 200
+    assert dash.error is None and dash.last_result.data.n_train == 200
