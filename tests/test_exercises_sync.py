@@ -3,6 +3,7 @@
 import ast
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -30,9 +31,22 @@ def test_exercises_are_in_sync_with_solutions():
     assert tool.main(["--check"]) == 0
 
 
+def lesson_named_in(path):
+    """The lesson notebook an exercise says it goes with, in its first cell."""
+    match = re.search(r"`(lessons/\d\d_\w+\.ipynb)`", source(cells(path, "markdown")[0]))
+    return match and ROOT / match.group(1)
+
+
 def test_there_is_an_exercise_for_every_lesson_01_to_10():
     numbers = {p.name[:2] for p in SOLUTIONS}
     assert {f"{i:02d}" for i in range(1, 11)} <= numbers
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_each_exercise_names_its_lesson_and_the_lesson_exists(path):
+    lesson = lesson_named_in(path)
+    assert lesson, "say which lesson the exercise goes with, as `lessons/NN_name.ipynb`"
+    assert lesson.exists() and lesson.name[:2] == path.name[:2], lesson
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
