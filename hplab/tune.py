@@ -454,15 +454,16 @@ def _objective(source, space, fixed, epochs, seed, prune):
             out = _lookup_trial(source, config, trial, epochs, prune)
         else:
             out = _train_trial(source, config, trial, epochs, seed, prune)
-        trial.set_user_attr("config", config)
-        trial.set_user_attr("worker", WORKER)
-        for key in ("status", "epochs", "seconds", "val_metric"):
-            trial.set_user_attr(key, out[key])
+        diverged = out["status"] == "diverged" or not math.isfinite(out["val_loss"])
+        # one write per trial: every database write is a transaction, and they add up
+        trial.set_user_attr("outcome", {
+            "config": config, "worker": WORKER, "epochs": out["epochs"],
+            "status": "diverged" if diverged else out["status"],
+            "seconds": out["seconds"], "val_metric": out["val_metric"]})
         if out["status"] == "pruned":
             raise optuna.TrialPruned()
-        if out["status"] == "diverged" or not math.isfinite(out["val_loss"]):
+        if diverged:
             # a blown-up run scores as badly as the untrained network: no better than not training
-            trial.set_user_attr("status", "diverged")
             return out["initial_val_loss"]
         return out["val_loss"]
 
@@ -492,7 +493,23 @@ def _storage_from_text(text: str):
         raise ValueError(f"storage must be a database URL such as 'sqlite:///study.db' or "
                          f"'postgresql://user@host/db', or a journal file ending in .log; "
                          f"got {text!r}")
-    return optuna.storages.RDBStorage(text)
+    engine_kwargs = None
+    if text.startswith("sqlite:///") and ":memory:" not in text:
+        path = text.removeprefix("sqlite:///").split("?")[0]
+        engine_kwargs = {"creator": functools.partial(_sqlite_connection, path)}
+    return optuna.storages.RDBStorage(text, engine_kwargs=engine_kwargs)
+
+
+def _sqlite_connection(path: str):
+    """An SQLite connection in WAL mode: readers never block the writer, and a commit does not
+    wait for the disk (a killed process loses nothing; only a power cut could lose the last
+    trials)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
 
 
 def _sampler(method, space, seed, grid_points, n_startup_trials):
@@ -574,8 +591,7 @@ class _EpochBudget:
         self.budget = budget
 
     def __call__(self, study, trial):
-        spent = sum(t.user_attrs.get("epochs", 0) for t in study.get_trials(deepcopy=False))
-        if spent >= self.budget:
+        if _spent(study) >= self.budget:
             study.stop()
 
 
@@ -713,7 +729,12 @@ def _count(study, names) -> int:
 
 
 def _spent(study) -> int:
-    return sum(t.user_attrs.get("epochs", 0) for t in study.get_trials(deepcopy=False))
+    return sum(_outcome(t).get("epochs", 0) for t in study.get_trials(deepcopy=False))
+
+
+def _outcome(trial) -> dict:
+    """What a finished trial recorded about itself (empty while it runs)."""
+    return trial.user_attrs.get("outcome", {})
 
 
 def _open_study(storage, study_name, recipe):
@@ -861,18 +882,19 @@ class SearchResult:
         rows = []
         for t in self.study.get_trials(deepcopy=False):
             state = t.state.name
-            status = t.user_attrs.get("status", "running" if state == "RUNNING" else "failed")
+            out = _outcome(t)
+            status = out.get("status", "running" if state == "RUNNING" else "failed")
             if state == "PRUNED":
                 status = "pruned"
             reported = [v for v in t.intermediate_values.values() if math.isfinite(v)]
             score = (t.value if state == "COMPLETE"
                      else min(reported) if state == "PRUNED" and reported else math.nan)
-            config = t.user_attrs.get("config", dict(t.params, **self.fixed))
+            config = out.get("config", dict(t.params, **self.fixed))
             rows.append(dict(number=t.number, **{k: config.get(k) for k in self.space},
-                             val_loss=score, val_metric=t.user_attrs.get("val_metric", math.nan),
-                             epochs=t.user_attrs.get("epochs", 0), status=status,
-                             seconds=t.user_attrs.get("seconds", math.nan),
-                             worker=t.user_attrs.get("worker", "")))
+                             val_loss=score, val_metric=out.get("val_metric", math.nan),
+                             epochs=out.get("epochs", 0), status=status,
+                             seconds=out.get("seconds", math.nan),
+                             worker=out.get("worker", "")))
         return rows
 
     @property
@@ -1234,7 +1256,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     result = join(args.storage, args.study_name, n_trials=args.n_trials, seed=args.seed)
     mine = [t.number for t in result.study.get_trials(deepcopy=False)
-            if t.user_attrs.get("worker") == WORKER]
+            if _outcome(t).get("worker") == WORKER]
     print(json.dumps({"study": args.study_name, "trials_in_study": len(result.study.trials),
                       "run_here": mine}), flush=True)
     return 0

@@ -5,7 +5,7 @@ with ``hplab.fit`` on the handwritten digits, and its validation loss after ever
 in ``hplab/data/race_table.npz``. A search method can then "train" a configuration by looking its
 curve up, so races over many seeds take seconds instead of hours.
 
-    python tools/make_race_table.py            # about two minutes on one CPU core
+    python tools/make_race_table.py            # a few minutes on one CPU core
 """
 
 from __future__ import annotations
