@@ -233,6 +233,10 @@ def compare_paths(surface, optimizers=OPTIMIZERS, *, steps: int = 50, lrs: dict 
             for name in optimizers}
 
 
+def _share_text(share: float) -> str:
+    return f"{share:.2%}" if share >= 1e-4 else "less than 0.01%"
+
+
 def describe_path(path: OptimizerPath) -> Diagnosis:
     """Name what a path did: "diverged", "converged", "zig-zag" or "slow", with the evidence.
 
@@ -258,7 +262,8 @@ def describe_path(path: OptimizerPath) -> Diagnosis:
                          "Lower the learning rate (about 2-3x is often enough here).")
     if share < CONVERGED:
         return Diagnosis("converged", evidence,
-                         f"The loss fell to {share:.2%} of its start in {evidence['steps']} "
+                         f"The loss fell to {_share_text(share)} of its start in "
+                         f"{evidence['steps']} "
                          "steps: the optimizer found the floor of the valley and followed it.",
                          "Compare with another optimizer, or make the surface harder.")
     if zig >= ZIGZAG:
