@@ -711,8 +711,8 @@ class ActivationLab(Dashboard):
     def _draw_panel(self, panel, ax, result, ghost):
         if panel != "dead" or result.config["activation"] == "relu":
             return super()._draw_panel(panel, ax, result, ghost)
-        plots.dead_units(result.history, ax,
-                         title=f"dead units: {result.config['activation']} cannot die")
+        act = result.config["activation"].replace("_", " ")
+        plots.dead_units(result.history, ax, title=f"dead ReLU units (none here: {act})")
         return ax
 
 
