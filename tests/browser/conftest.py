@@ -69,11 +69,20 @@ def lab(browser, tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture
-def lab_page(lab, page):
-    """A tab for JupyterLab; every kernel is shut down after the test, pass or fail."""
+@pytest.fixture(scope="session")
+def lab_tab(lab, browser):
+    """One JupyterLab tab per test process: loading JupyterLab once saves seconds per notebook."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
-        yield page
+        yield context.new_page()
     finally:
-        page.close()
+        context.close()
+
+
+@pytest.fixture
+def lab_page(lab, lab_tab):
+    """The JupyterLab tab; every kernel is shut down after the test, pass or fail."""
+    try:
+        yield lab_tab
+    finally:
         shutdown_kernels(lab.base)

@@ -43,6 +43,14 @@ LAB_SETTINGS = {
 }
 
 
+def record_timing(line: str) -> None:
+    """Append one line to ``artifacts/browser/timings.txt`` (how long each page took)."""
+    path = ARTIFACTS / "browser" / "timings.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        f.write(line.rstrip() + "\n")
+
+
 def discover(root: Path = ROOT) -> list[str]:
     """Every notebook of the course, as paths relative to ``root`` (lessons, solutions, exercises)."""
     found = []
@@ -96,6 +104,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the test process dies, even by kill."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Server:
     """One background Jupyter process (JupyterLab or Voila) that :meth:`stop` always ends."""
 
@@ -108,7 +124,8 @@ class Server:
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)  # its own process group
+                                     start_new_session=True,  # its own process group
+                                     preexec_fn=_die_with_parent)
         log.close()
         PIDS.mkdir(parents=True, exist_ok=True)
         self.pid_file = PIDS / f"{self.proc.pid}.pid"

@@ -275,6 +275,38 @@ DRAWN_JS = r"""
 """
 
 
+APP_READY_JS = "() => !!window.jupyterapp && !!document.querySelector('#jp-main-statusbar')"
+
+OPEN_JS = r"""
+async (path) => {
+  await window.jupyterapp.restored;
+  await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+}
+"""
+
+# The notebook is in front, its kernel idle, and the status bar says so too.
+KERNEL_READY_JS = r"""
+(path) => {
+  const p = window.jupyterapp.shell.currentWidget;
+  const kernel = p && p.sessionContext && p.sessionContext.session && p.sessionContext.session.kernel;
+  const status = document.querySelector('#jp-main-statusbar');
+  return !!kernel && p.context.path === path && p.sessionContext.isReady
+    && kernel.status === 'idle' && / \| Idle/.test(status.textContent);
+}
+"""
+
+# Close every open document without saving (the scratch copy stays as it was) and end kernels.
+CLOSE_JS = r"""
+async () => {
+  for (const w of [...window.jupyterapp.shell.widgets('main')]) {
+    if (w.context) w.context.model.dirty = false;
+    if (w.sessionContext) await w.sessionContext.shutdown();
+    w.dispose();
+  }
+}
+"""
+
+
 def _widgets_drawn(page, root_selector) -> bool:
     """Wait until every output is drawn; False if some still are not after WIDGET_TIMEOUT s."""
     try:
@@ -295,10 +327,14 @@ def check_lab_notebook(page, base: str, path: str, stem: str) -> Report:
     report = Report(path)
     start = time.monotonic()
     try:
-        page.goto(f"{base}/lab/tree/{path}?reset&token={TOKEN}", timeout=OPEN_TIMEOUT * 1000)
+        if not page.url.startswith(f"{base}/lab"):  # one JupyterLab tab serves many notebooks
+            page.goto(f"{base}/lab?reset&token={TOKEN}", timeout=OPEN_TIMEOUT * 1000)
+            page.wait_for_function(APP_READY_JS, timeout=OPEN_TIMEOUT * 1000, polling=100)
+        page.evaluate(OPEN_JS, path)
         try:  # the toolbar may say idle before the kernel is ready; the status bar knows
-            _lab_idle(page, OPEN_TIMEOUT)
-        except Exception:
+            page.wait_for_function(KERNEL_READY_JS, arg=path, timeout=OPEN_TIMEOUT * 1000,
+                                   polling=100)
+        except Exception:  # Playwright's TimeoutError
             report.problems.append(f"the kernel never became idle within {OPEN_TIMEOUT} s")
             return report
         report.seconds["open"] = time.monotonic() - start
@@ -322,6 +358,10 @@ def check_lab_notebook(page, base: str, path: str, stem: str) -> Report:
         report.problems += _log_console_errors(page)
     finally:
         _screenshot(page, report, stem)
+        try:
+            page.evaluate(CLOSE_JS)
+        except Exception:  # a page in a bad state: the next notebook loads JupyterLab afresh
+            page.goto("about:blank")
         report.seconds["total"] = time.monotonic() - start
     return report
 

@@ -8,7 +8,7 @@ diagnosis must change. A screenshot of each notebook goes to ``artifacts/screens
 """
 
 import pytest
-from harness import discover
+from harness import discover, record_timing
 from pagecheck import check_lab_notebook
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ def stem(path: str) -> str:
 def test_notebook_in_jupyterlab(lab, lab_page, path, record_property):
     report = check_lab_notebook(lab_page, lab.base, path, stem(path))
     record_property("timings", report.summary())
-    print(report.summary())
+    record_timing(report.summary())
     assert not report.problems, (
         f"{path} looks broken in JupyterLab (screenshot: {report.screenshot}):\n- "
         + "\n- ".join(report.problems))

@@ -8,7 +8,7 @@ import importlib.util
 import json
 
 import pytest
-from harness import BIN, ROOT, Server, copy_course, discover, free_port, scratch_env
+from harness import BIN, ROOT, Server, copy_course, discover, free_port, record_timing, scratch_env
 from pagecheck import check_voila_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
@@ -56,7 +56,7 @@ def test_lesson_in_presentation_mode(voila, page, path, record_property):
     name = path.removeprefix("lessons/")
     report = check_voila_page(page, f"{voila}/voila/render/{name}", "voila-" + name[:-6])
     record_property("timings", report.summary())
-    print(report.summary())
+    record_timing(report.summary())
     assert not report.problems, (
         f"{path} looks broken in presentation mode (screenshot: {report.screenshot}):\n- "
         + "\n- ".join(report.problems))
