@@ -302,3 +302,82 @@ def test_path_explorer_shows_a_failure_and_recovers(monkeypatch):
     monkeypatch.undo()
     paths.controls["lr"].value = 0.2
     assert paths.error is None and paths.last_result.path.lr == 0.2
+
+
+# ----------------------------------------------------------------------------- their plots
+
+
+@pytest.fixture()
+def ax():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_lr_finder_curve_marks_each_rule_at_its_rate(moons, ax):
+    from hplab import plots
+
+    found = hplab.lr_range_test(_net(), moons, optimizer="sgd", steps=60, seed=0)
+    plots.lr_finder_curve(found, ax)
+    assert ax.get_xscale() == "log"
+    vlines = {line.get_label().split(":")[0]: line.get_xdata()[0] for line in ax.lines
+              if len(set(line.get_xdata())) == 1}
+    assert vlines["min_tenth"] == pytest.approx(found.suggestion)
+    assert vlines["steepest"] == pytest.approx(found.suggestions["steepest"])
+    assert vlines["lowest loss"] == pytest.approx(found.min_loss_lr)
+    with pytest.raises(TypeError, match="found must be the result of hplab.lr_range_test"):
+        plots.lr_finder_curve([1, 2, 3], ax)
+
+
+def test_optimizer_paths_draws_each_path_through_its_points(ax):
+    from hplab import plots
+
+    paths = hplab.compare_paths("valley", ["sgd", "adam"], steps=20)
+    plots.optimizer_paths(paths, ax)
+    drawn = {line.get_label().split(" ")[0]: line for line in ax.lines
+             if len(line.get_xdata()) == 21}
+    for name, path in paths.items():
+        np.testing.assert_allclose(drawn[name].get_xdata(), path.points[:, 0])
+        np.testing.assert_allclose(drawn[name].get_ydata(), path.points[:, 1])
+    assert ax.get_xlim() == hplab.SURFACES["valley"].xlim
+    with pytest.raises(TypeError, match=r"paths\['x'\] must be an OptimizerPath"):
+        plots.optimizer_paths({"x": 3}, ax)
+
+
+def test_batch_losses_puts_runs_on_epochs_or_steps(moons, ax):
+    from hplab import plots
+
+    runs = {"8": _batch_run(moons, 8, epochs=2), "128": _batch_run(moons, 128, epochs=2)}
+    plots.batch_losses(runs, ax)
+    assert [line.get_xdata()[-1] for line in ax.lines] == [2.0, 2.0]
+    assert [len(line.get_xdata()) for line in ax.lines] == [76, 6]
+    ax.cla()
+    plots.batch_losses(runs, ax, per="step")
+    assert [line.get_xdata()[-1] for line in ax.lines] == [76, 6]
+    with pytest.raises(ValueError, match="per 'batch' is unknown"):
+        plots.batch_losses(runs, ax, per="batch")
+
+
+def test_lr_sweep_curve_marks_the_diverged_rates(moons, ax):
+    from hplab import plots
+
+    sweep = hplab.lr_sweep(moons, [1e-2, 1e-1, 1.0, 100.0], optimizer="sgd", epochs=3, seed=0)
+    plots.lr_sweep_curve(sweep, ax)
+    crosses = [line for line in ax.lines if line.get_label() == "diverged"]
+    assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [100.0]
+
+
+def test_activation_shapes_draws_the_slopes(ax):
+    from hplab import plots
+
+    plots.activation_shapes(ax, names=["sigmoid", "relu"], derivative=True)
+    sigmoid, relu = ax.lines[:2]
+    assert max(sigmoid.get_ydata()) == pytest.approx(0.25, abs=1e-3)
+    assert set(np.unique(relu.get_ydata())) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="names 'swish' is unknown"):
+        plots.activation_shapes(ax, names=["swish"])
