@@ -13,10 +13,12 @@ still raises ``NotImplementedError`` is reported as "not written yet".
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 import itertools
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,6 +68,24 @@ class Feedback:
                 f'<ul style="margin:4px 0">{"".join(items)}</ul>{hint}</div>')
 
 
+STRICT_ENV = "HPLAB_STRICT_CHECKS"  # "1": a check that does not pass raises (testing solutions)
+
+
+def _strict_when_asked(check_fn):
+    """Return the Feedback as usual; raise AssertionError instead when STRICT_ENV is "1".
+
+    The solution notebooks run with it set, so a check that stops passing on its own solution
+    fails the tests instead of quietly printing "Not yet".
+    """
+    @functools.wraps(check_fn)
+    def wrapper(*args, **kwargs):
+        fb = check_fn(*args, **kwargs)
+        if not fb.passed and os.environ.get(STRICT_ENV) == "1":
+            raise AssertionError(str(fb))
+        return fb
+    return wrapper
+
+
 def _not_written(title: str, what: str) -> Feedback:
     return Feedback(title, wrong=[f"{what} is not written yet (it still raises "
                                   "NotImplementedError)."],
@@ -111,6 +131,7 @@ def _need_histories(title: str, histories, what: str = "histories"):
 # ----------------------------------------------------------------------------- 01 learning rate
 
 
+@_strict_when_asked
 def learning_rate_predictions(predictions, histories) -> Feedback:
     """Compare your predicted diagnosis for each learning rate with what the runs show.
 
@@ -154,6 +175,7 @@ def learning_rate_predictions(predictions, histories) -> Feedback:
     return fb
 
 
+@_strict_when_asked
 def best_learning_rate(choice, histories) -> Feedback:
     """Check that ``choice`` is the rate whose run reached the lowest *validation* loss."""
     title = "Pick the best learning rate"
@@ -176,6 +198,7 @@ def best_learning_rate(choice, histories) -> Feedback:
 # ----------------------------------------------------------------------------- 02 LR range test
 
 
+@_strict_when_asked
 def lr_range_test(lrs, losses) -> Feedback:
     """Check the record of a hand-written learning-rate range test."""
     title = "Your learning-rate range test"
@@ -220,6 +243,7 @@ def _smooth(losses, window=5):
     return np.convolve(losses, np.ones(window) / window, mode="valid")
 
 
+@_strict_when_asked
 def lr_choice(chosen, lrs, losses) -> Feedback:
     """Check a learning rate read off a range test: below the bottom of the curve, not too far."""
     title = "Reading a learning rate off the range test"
@@ -292,6 +316,7 @@ def mystery_runs(*, seed: int = 0) -> dict:
     return runs
 
 
+@_strict_when_asked
 def mystery_diagnoses(answers, runs) -> Feedback:
     """Compare your labels for the mystery runs with hplab's diagnosis of each."""
     title = "Six mystery runs, diagnosed from their curves"
@@ -329,6 +354,7 @@ def _clue(label: str) -> str:
     }[label]
 
 
+@_strict_when_asked
 def overfitting_cures(baseline, cures) -> Feedback:
     """Check that each cure beats the overfitting baseline, and that they use different knobs.
 
@@ -372,6 +398,7 @@ def _fake_history(val_metric) -> History:
                    train_metric=list(val_metric), train_loss=[1.0] * n, val_loss=[1.0] * n)
 
 
+@_strict_when_asked
 def epochs_to_reach(fn) -> Feedback:
     """Test ``fn(hist, target)``: the first epoch (1-based) whose val_metric >= target, or None."""
     title = "epochs_to_reach(hist, target)"
@@ -402,6 +429,7 @@ def epochs_to_reach(fn) -> Feedback:
     return fb
 
 
+@_strict_when_asked
 def optimizer_ranking(ranking, histories, target: float) -> Feedback:
     """Check a ranking of optimizers, fastest first, by epochs needed to reach ``target``."""
     title = f"Rank the optimizers by epochs to {target:g} validation accuracy"
@@ -424,6 +452,7 @@ def optimizer_ranking(ranking, histories, target: float) -> Feedback:
 # ----------------------------------------------------------------------------- 05 batch size
 
 
+@_strict_when_asked
 def updates_per_epoch(fn) -> Feedback:
     """Test ``fn(n, batch_size)``: how many optimizer steps one epoch takes."""
     title = "updates_per_epoch(n, batch_size)"
@@ -472,6 +501,7 @@ def _per_run(fb: Feedback, what: str, fn, histories, reference, right: str, mist
     return fb
 
 
+@_strict_when_asked
 def batch_noise(fn, histories) -> Feedback:
     """Test ``fn(hist)``: the spread (std) of the minibatch losses in the last epoch."""
     title = "batch_noise(hist)"
@@ -499,6 +529,7 @@ def _reference_ratio(hist: History) -> float:
     return first / last if last > 0 else math.inf
 
 
+@_strict_when_asked
 def gradient_ratio(fn, histories) -> Feedback:
     """Test ``fn(hist)``: first-layer over last-layer gradient norm in epoch 1."""
     title = "gradient_ratio(hist)"
@@ -550,6 +581,7 @@ def _drive(callback, val_losses):
     return stopped, model.w.item()
 
 
+@_strict_when_asked
 def early_stopping_callback(cls) -> Feedback:
     """Test a hand-written early-stopping callback class ``cls(patience=...)``.
 
@@ -602,6 +634,7 @@ def early_stopping_callback(cls) -> Feedback:
     return fb
 
 
+@_strict_when_asked
 def same_as_reference(mine, reference, data: Data) -> Feedback:
     """Compare two trained (model, History) pairs: your early stopping vs hplab's."""
     title = "Your early stopping against hplab.EarlyStopping"
@@ -629,6 +662,7 @@ def _counting_objective(log):
     return objective
 
 
+@_strict_when_asked
 def grid_search(fn) -> Feedback:
     """Test ``fn(space, objective)``: try every combination once; return [(params, score), ...]."""
     title = "Grid search by hand"
@@ -660,6 +694,7 @@ def grid_search(fn) -> Feedback:
     return fb
 
 
+@_strict_when_asked
 def random_search(fn) -> Feedback:
     """Test ``fn(space, objective, n_trials, seed)``: sample each value at random.
 
@@ -715,6 +750,7 @@ def random_search(fn) -> Feedback:
 LOG_SCALE = ("lr", "learning_rate", "weight_decay")
 
 
+@_strict_when_asked
 def search_space(suggest, budget: int) -> Feedback:
     """Check a search space for a budget of ``budget`` trials.
 
@@ -774,6 +810,7 @@ def search_space(suggest, budget: int) -> Feedback:
     return fb
 
 
+@_strict_when_asked
 def beat_target(study, target: float, n_trials: int) -> Feedback:
     """Check that an Optuna study reached ``target`` validation accuracy within ``n_trials``."""
     title = f"Beat {target:g} validation accuracy within {n_trials} trials"
@@ -800,6 +837,7 @@ def beat_target(study, target: float, n_trials: int) -> Feedback:
 # ----------------------------------------------------------------------------- 10 workflow
 
 
+@_strict_when_asked
 def honest_test_score(data, model, reported) -> Feedback:
     """Check a final report: the test set read once, at the end, and the score reported as is.
 

@@ -487,3 +487,12 @@ def test_checks_leave_the_global_random_state_alone():
     before = torch.random.get_rng_state()
     checks.updates_per_epoch(lambda n, b: math.ceil(n / b))
     assert torch.equal(before, torch.random.get_rng_state())
+
+
+def test_strict_mode_turns_a_failing_check_into_an_error(monkeypatch):
+    monkeypatch.setenv(checks.STRICT_ENV, "1")
+    assert_passes(checks.updates_per_epoch(lambda n, b: math.ceil(n / b)))
+    with pytest.raises(AssertionError, match="last, smaller batch"):
+        checks.updates_per_epoch(lambda n, b: n // b)
+    monkeypatch.setenv(checks.STRICT_ENV, "0")
+    assert_fails(checks.updates_per_epoch(lambda n, b: n // b), "last, smaller batch")
