@@ -208,10 +208,12 @@ class EarlyStopping(Callback):
 
 def make_optimizer(params, name: str = "adam", *, lr: float = 1e-3, momentum: float | None = None,
                    betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
-                   alpha: float = 0.99) -> torch.optim.Optimizer:
+                   alpha: float = 0.99, foreach: bool = True) -> torch.optim.Optimizer:
     """A PyTorch optimizer by name: sgd, momentum, nesterov, rmsprop, adam or adamw.
 
     ``momentum`` defaults to 0.9 for "momentum" and "nesterov" and to 0 for the others.
+    ``foreach=False`` picks PyTorch's one-tensor-at-a-time update (same arithmetic), which has
+    less overhead when the parameters are a single flat tensor.
     """
     name = check.choice("optimizer", name, OPTIMIZERS)
     lr = check.positive("lr", lr)
@@ -222,19 +224,21 @@ def make_optimizer(params, name: str = "adam", *, lr: float = 1e-3, momentum: fl
     momentum = check.number("momentum", momentum, low=0, high=1, high_open=True)
     betas = _check_betas(betas)
     alpha = check.number("alpha", alpha, low=0, high=1, high_open=True)
+    foreach = check.boolean("foreach", foreach)
     opt = torch.optim
     if name == "sgd":
-        return opt.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, foreach=True)
+        return opt.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay,
+                       foreach=foreach)
     if name in ("momentum", "nesterov"):
         if momentum == 0:
             raise ValueError(f"momentum must be > 0 for optimizer {name!r}, got 0")
         return opt.SGD(params, lr=lr, momentum=momentum, nesterov=name == "nesterov",
-                       weight_decay=weight_decay, foreach=True)
+                       weight_decay=weight_decay, foreach=foreach)
     if name == "rmsprop":
         return opt.RMSprop(params, lr=lr, alpha=alpha, eps=eps, momentum=momentum,
-                           weight_decay=weight_decay, foreach=True)
+                           weight_decay=weight_decay, foreach=foreach)
     cls = opt.Adam if name == "adam" else opt.AdamW
-    return cls(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=True)
+    return cls(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach)
 
 
 def _check_betas(betas):
@@ -463,7 +467,7 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
 
     params, flat = _flat_parameters(model)
     opt = make_optimizer(params, optimizer, lr=lr, momentum=momentum, betas=betas,
-                         eps=eps, weight_decay=weight_decay)
+                         eps=eps, weight_decay=weight_decay, foreach=not flat)
     sched = make_schedule(opt, schedule, epochs, **(schedule_options or {}))
     config = dict(optimizer=optimizer, lr=lr, batch_size=batch_size, epochs=epochs,
                   momentum=momentum, betas=tuple(betas), weight_decay=weight_decay,
