@@ -692,12 +692,12 @@ class ActivationLab(Dashboard):
     TITLE = "Activations and gradient health"
     KNOBS = ("activation", "depth", "width", "optimizer", "lr", "schedule", "epochs", "seed")
     PANELS = ("loss", "health", "dead")
-    VALUES = dict(optimizer="adam", lr=0.01, depth=4, width=8, epochs=20)
+    VALUES = dict(optimizer="adam", lr=0.01, depth=4, width=8, epochs=15)
     _SPIKE = dict(optimizer="adam", lr=0.3, schedule="cosine", depth=4, width=8, epochs=30,
                   seed=1)
     PRESETS = {
         "vanishing gradients": Preset(
-            dict(activation="sigmoid", depth=8, width=32, optimizer="sgd", lr=0.1),
+            dict(activation="sigmoid", depth=8, width=32, optimizer="sgd", lr=0.1, epochs=20),
             "underfitting", "Eight sigmoid layers: the first layers get almost no gradient."),
         "dying ReLU": Preset(
             dict(_SPIKE, activation="relu"), "underfitting",
