@@ -261,6 +261,19 @@ def trials_needed(chance: float = 0.95, top: float = 0.05) -> int:
     return math.ceil(math.log(1 - chance) / math.log(1 - top))
 
 
+def budget(points_per_axis: int = 3, n_hyperparameters: int = 4, n_trials: int = 30,
+           top: float = 0.05) -> dict:
+    """The budget arithmetic of lesson 09 in one dict.
+
+    ``grid_trials``: a full grid (k values on each of d axes, k**d); ``random_hit_chance``: the
+    chance that ``n_trials`` random trials put at least one in the best ``top`` share;
+    ``random_trials_for_95``: random trials for a 95% chance of that.
+    """
+    return {"grid_trials": grid_cost(points_per_axis, n_hyperparameters),
+            "random_hit_chance": random_hit_chance(n_trials, top),
+            "random_trials_for_95": trials_needed(0.95, top)}
+
+
 def budget_table(points_per_axis=(2, 3, 5, 10), n_hyperparameters=range(1, 7)):
     """Trials a full grid costs, for each number of values per axis and of hyperparameters."""
     import pandas as pd
@@ -447,6 +460,7 @@ def _objective(source, space, fixed, epochs, seed, prune):
     import optuna
 
     def objective(trial):
+        trial.set_user_attr("worker", WORKER)  # first, so a killed trial still names its process
         config = {name: dim.suggest(trial, name) for name, dim in space.items()}
         config.update(fixed)
         if isinstance(source, LookupTable):
@@ -455,9 +469,9 @@ def _objective(source, space, fixed, epochs, seed, prune):
         else:
             out = _train_trial(source, config, trial, epochs, seed, prune)
         diverged = out["status"] == "diverged" or not math.isfinite(out["val_loss"])
-        # one write per trial: every database write is a transaction, and they add up
+        # one write for the outcome: every database write is a transaction, and they add up
         trial.set_user_attr("outcome", {
-            "config": config, "worker": WORKER, "epochs": out["epochs"],
+            "config": config, "epochs": out["epochs"],
             "status": "diverged" if diverged else out["status"],
             "seconds": out["seconds"], "val_metric": out["val_metric"]})
         if out["status"] == "pruned":
@@ -894,7 +908,7 @@ class SearchResult:
                              val_loss=score, val_metric=out.get("val_metric", math.nan),
                              epochs=out.get("epochs", 0), status=status,
                              seconds=out.get("seconds", math.nan),
-                             worker=out.get("worker", "")))
+                             worker=t.user_attrs.get("worker", "")))
         return rows
 
     @property
@@ -1256,7 +1270,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     result = join(args.storage, args.study_name, n_trials=args.n_trials, seed=args.seed)
     mine = [t.number for t in result.study.get_trials(deepcopy=False)
-            if _outcome(t).get("worker") == WORKER]
+            if t.user_attrs.get("worker") == WORKER]
     print(json.dumps({"study": args.study_name, "trials_in_study": len(result.study.trials),
                       "run_here": mine}), flush=True)
     return 0

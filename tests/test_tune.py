@@ -205,6 +205,17 @@ def test_budget_formulas_match_the_closed_forms():
         tune.random_hit_chance(10, top=0)
 
 
+def test_hit_chance_matches_simulated_random_search_on_the_table(table):
+    """Draw n of the table's configurations at random, many times: how often is one in the top 5%?"""
+    scores = table.scores().ravel()
+    top = scores <= np.quantile(scores, 0.05)
+    rng = np.random.default_rng(0)
+    for n in (5, 20, 60):
+        hits = top[rng.integers(0, len(scores), size=(4000, n))].any(axis=1).mean()
+        share = top.mean()  # the exact share is a little over 5% (ties at the quantile)
+        assert hits == pytest.approx(tune.random_hit_chance(n, top=share), abs=0.03)
+
+
 def test_random_tries_more_values_of_each_axis_than_grid(table):
     """Bergstra & Bengio's point: with the same trials, grid repeats each value many times."""
     space = {"lr": tune.LogUniform(1e-4, 1.0), "width": tune.Int(16, 128, log=True)}
