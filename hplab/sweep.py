@@ -177,12 +177,9 @@ class _Stack:
         for i in range(n_layers):
             W = parts[2 * i].view(K, *self.shapes[2 * i])  # (K, out, in)
             b = parts[2 * i + 1].view(K, 1, -1)  # (K, 1, out)
-            if h.dim() == 2:  # one input for all: a single (batch, in) @ (in, K*out) product
-                out = W.shape[1]
-                h = torch.addmm(b.reshape(-1), h, W.permute(2, 0, 1).reshape(-1, K * out))
-                h = h.view(-1, K, out).transpose(0, 1)
-            else:
-                h = torch.baddbmm(b, h, W.transpose(1, 2))
+            if h.dim() == 2:  # one input for all members
+                h = h.expand(K, *h.shape)
+            h = torch.baddbmm(b, h, W.transpose(1, 2))
             if i < n_layers - 1:
                 h = self.act(h)
                 if gens is not None and self.dropout > 0:
@@ -296,12 +293,12 @@ class _Stack:
                 s["v"].addcmul_(g * h["1-beta2"], g)
             bc1, bc2 = 1 - h["beta1"] ** t, 1 - h["beta2"] ** t
             bc2_sqrt = math.sqrt(bc2) if isinstance(bc2, float) else bc2.sqrt()
-            denom = (s["v"].sqrt() / bc2_sqrt).add_(h["eps"])
+            denom = s["v"].sqrt().div_(bc2_sqrt).add_(h["eps"])
             step = h["lr"] / bc1
             if isinstance(step, float):
                 p.addcdiv_(s["m"], denom, value=-step)
             else:
-                p.addcdiv_(step * s["m"], denom, value=-1)
+                p.addcdiv_(s["m"], denom.div_(step), value=-1)
 
 
 def _axpy(x: torch.Tensor, a, y: torch.Tensor, sign: float = 1.0) -> None:
