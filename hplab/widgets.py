@@ -41,7 +41,7 @@ DEFAULTS = dict(
     depth=2, width=32, activation="relu", dropout=0.0,
     optimizer="adam", lr=1e-2, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.0,
     batch_size=32, epochs=30, schedule="constant",
-    patience=0, min_delta=0.0, restore_best=True, seed=0,
+    patience=0, min_delta=0.0, restore_best=True, seed=0, seeds=1,
 )
 USES_MOMENTUM = ("momentum", "nesterov")
 USES_BETAS = ("adam", "adamw")
@@ -63,6 +63,7 @@ class Result:
     data: Data
     val: dict = field(default_factory=dict)  # evaluate(model, data, "val") after training
     seconds: float = 0.0
+    seed_runs: list = field(default_factory=list)  # with seeds > 1: one History per seed
 
 
 def check_config(config: dict) -> dict:
@@ -112,7 +113,26 @@ def train_run(config: dict | None = None, *, callbacks=(), track: bool = True,
                schedule=c["schedule"], early_stopping=stopper, callbacks=callbacks,
                track_gradients=track, track_dead_units=track, seed=c["seed"])
     val = evaluate(model, data, split="val")
-    return Result(c, hist, diagnose(hist), model, data, val, time.perf_counter() - start)
+    seed_runs = _seed_runs(c, data, stopper)
+    return Result(c, hist, diagnose(hist), model, data, val, time.perf_counter() - start, seed_runs)
+
+
+def _seed_runs(c: dict, data: Data, stopper) -> list:
+    """The same configuration with ``seeds`` consecutive seeds, trained at once by fit_seeds."""
+    k = check.integer("seeds", c["seeds"], low=1, high=20)
+    if k == 1:
+        return []
+    if c["dropout"] > 0:
+        raise ValueError(f"seeds > 1 trains without dropout; set dropout to 0 or seeds to 1 "
+                         f"(got dropout {c['dropout']:g}, seeds {k})")
+    from .sweep import fit_seeds
+
+    return fit_seeds(data, seeds=range(c["seed"], c["seed"] + k), depth=c["depth"],
+                     width=c["width"], activation=c["activation"], optimizer=c["optimizer"],
+                     lr=c["lr"], batch_size=c["batch_size"], epochs=c["epochs"],
+                     momentum=c["momentum"] if c["optimizer"] in USES_MOMENTUM else None,
+                     betas=(c["beta1"], c["beta2"]), weight_decay=c["weight_decay"],
+                     schedule=c["schedule"], early_stopping=stopper)
 
 
 # ----------------------------------------------------------------------------- presets
@@ -200,6 +220,8 @@ def make_control(name: str, value):
                                  **quiet)
     ints = dict(depth=(0, 10, 1), epochs=(1, 300, 1), n_train=(10, 600, 10), patience=(0, 50, 1),
                 seed=(0, 99, 1))
+    if name == "seeds":
+        return W.Dropdown(options=(1, 3, 5), value=value, description="seeds (band)", **s)
     if name in ints:
         lo, hi, step = ints[name]
         labels = dict(n_train="training size", patience="patience (0=off)", depth="hidden layers")
@@ -223,6 +245,19 @@ def make_control(name: str, value):
 
 
 # ----------------------------------------------------------------------------- the dashboard
+
+
+def _val_band(ax, runs: list) -> None:
+    """Shade the validation loss's mean ± one standard deviation over seeds."""
+    from .sweep import seed_band
+
+    band = seed_band(runs, "val_loss")
+    top = ax.get_ylim()[1]
+    ax.fill_between(band.epoch, band.mean - band.std, (band.mean + band.std).clip(max=top),
+                    color=plots.VAL_COLOR, alpha=0.25, lw=0,
+                    label=f"val ± 1 std, {len(runs)} seeds")
+    ax.legend(fontsize="small", loc="upper right")
+    ax.set_title(f"loss (band: {len(runs)} seeds)")
 
 
 def _fix_title(ax) -> None:
@@ -366,6 +401,8 @@ class Dashboard:
         h, g = result.history, ghost.history if ghost is not None else None
         if panel == "loss":
             plots.loss_curves(h, ax, ghost=g)
+            if result.seed_runs:  # is the difference from the ghost real, or luck?
+                _val_band(ax, result.seed_runs)
         elif panel == "metric":
             plots.metric_curves(h, ax, ghost=g, legend=False)
         elif panel == "health":
@@ -385,6 +422,12 @@ class Dashboard:
         dead = health(h)["dead_units"]
         if dead > 0:
             text += f", {dead:.0%} of ReLU units dead"
+        if result.seed_runs:
+            finals = [s.val_metric[-1] for s in result.seed_runs]
+            mean = sum(finals) / len(finals)
+            std = (sum((f - mean) ** 2 for f in finals) / len(finals)) ** 0.5
+            text += (f", over {len(finals)} seeds validation {h.metric_name} "
+                     f"{mean:.2f} ± {std:.2f}")
         return text + f", trained in {result.seconds:.2f} s"
 
     def caption(self, result: Result) -> str:
@@ -506,7 +549,7 @@ class Playground(Dashboard):
     TITLE = "Playground"
     KNOBS = ("dataset", "noise", "label_noise", "n_train", "depth", "width", "activation",
              "dropout", "optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay",
-             "batch_size", "epochs", "schedule", "patience", "min_delta", "seed")
+             "batch_size", "epochs", "schedule", "patience", "min_delta", "seed", "seeds")
     PANELS = ("loss", "model", "health")  # accuracies are in the line under the figure
     FIGSIZE = (11.0, 3.3)
     PRESETS = PRESETS
@@ -522,7 +565,7 @@ class CapacityLab(Dashboard):
 
     TITLE = "Depth and width"
     KNOBS = ("dataset", "noise", "label_noise", "n_train", "depth", "width", "dropout",
-             "weight_decay", "epochs", "seed")
+             "weight_decay", "epochs", "seed", "seeds")
     PANELS = ("loss", "metric", "model")
     FIGSIZE = (11.0, 3.4)
     VALUES = dict(dataset="spirals", depth=0, epochs=40)
@@ -552,7 +595,8 @@ class EarlyStoppingLab(Dashboard):
     """
 
     TITLE = "Epochs and early stopping"
-    KNOBS = ("epochs", "patience", "min_delta", "restore_best", "n_train", "label_noise", "seed")
+    KNOBS = ("epochs", "patience", "min_delta", "restore_best", "n_train", "label_noise", "seed",
+             "seeds")
     PANELS = ("loss", "metric", "model")
     FIGSIZE = (11.0, 3.4)
     VALUES = dict(dataset="moons", noise=0.3, n_train=30, depth=3, width=64, epochs=60,

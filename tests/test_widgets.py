@@ -222,3 +222,33 @@ def test_lesson_dashboards_explain_a_bad_value_and_recover():
     assert "n_train must be <= 341, got 600" in dash.error
     dash.controls["n_train"].value = 200
     assert dash.error is None and dash.last_result.data.n_train == 200
+
+
+# ---------------------------------------------------------------- seeds: real difference or luck?
+
+
+def test_seeds_control_trains_the_configuration_once_per_seed():
+    dash = widgets.Playground(live=False, epochs=8)
+    assert dash.last_result.seed_runs == []
+    dash.controls["seed"].value = 4
+    dash.controls["seeds"].value = 3
+    runs = dash.last_result.seed_runs
+    assert len(runs) == 3 and all(h.epochs_run == 8 for h in runs)
+    assert len({tuple(h.val_loss) for h in runs}) == 3  # three different seeds, three curves
+    assert "over 3 seeds" in dash.status.value
+    assert "3 seeds" in dash.axes["loss"].get_title()
+
+
+def test_seed_band_member_matches_a_single_run_with_that_seed():
+    many = widgets.train_run({"epochs": 5, "seed": 2, "seeds": 3}, track=False)
+    one = widgets.train_run({"epochs": 5, "seed": 3}, track=False)
+    assert many.seed_runs[1].val_loss == pytest.approx(one.history.val_loss, rel=1e-4)
+
+
+def test_seeds_with_dropout_is_explained_and_the_dashboard_recovers():
+    dash = widgets.CapacityLab(live=False, depth=2, epochs=5)
+    dash.controls["dropout"].value = 0.2
+    dash.controls["seeds"].value = 3
+    assert "seeds > 1 trains without dropout" in dash.error
+    dash.controls["dropout"].value = 0.0
+    assert dash.error is None and len(dash.last_result.seed_runs) == 3
