@@ -148,6 +148,11 @@ def test_05_same_steps_same_progress_and_the_scaled_rate_catches_up(moons):
                                      _batch_run(moons, 128, lr=0.8))
     assert big_scaled.train_loss[-1] < 0.6 * big_same.train_loss[-1]
     assert big_scaled.train_loss[-1] < 1.1 * small20.train_loss[-1]
+    assert big_scaled.train_loss[0] > 1.5   # the full scaled rate jolts the untrained network
+    warm = hplab.fit(_net(), moons, optimizer="sgd", lr=0.8, batch_size=128, epochs=20,
+                     schedule="warmup", seed=0)
+    assert max(warm.train_loss[:3]) < 0.4 * big_scaled.train_loss[0]   # warm-up: no jolt
+    assert warm.train_loss[-1] == pytest.approx(big_scaled.train_loss[-1], rel=0.1)
 
 
 # ----------------------------------------------------------------------------- lesson 06
