@@ -1,0 +1,97 @@
+"""Matplotlib helpers for tuning results: axis plots, plain-number log axes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .space import Choice, Int
+
+if TYPE_CHECKING:
+    from .results import SearchResult
+
+
+def _log_y(ax):
+    """A log y axis labelled with plain numbers (0.2, 0.5, 1, 2) instead of powers of ten."""
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    return ax
+
+
+def plot_axes(result: SearchResult, names=None, axes=None):
+    """Score against each hyperparameter, one panel each (an "axis plot").
+
+    Trials that diverged are drawn as red crosses along the top, pruned ones as hollow circles,
+    the best trial as a star. A best value pressed against a panel's edge means the range is too
+    narrow. Returns the array of Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(result.space) if names is None else list(names)
+    for n in names:
+        if n not in result.space:
+            raise ValueError(f"names: {n!r} is not in the space; choose from: "
+                             f"{', '.join(result.space)}")
+    if axes is None:
+        _, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2), sharey=True,
+                               squeeze=False)
+        axes = axes[0]
+    table = result.trials
+    done = table[table["status"].isin(["completed", "early_stopped"])]
+    pruned = table[table["status"] == "pruned"]
+    diverged = table[table["status"] == "diverged"]
+    finite = table["val_loss"][np.isfinite(table["val_loss"])]
+    top = finite.max() if len(finite) else 1.0
+    best = result.best_params if len(done) else None
+    for ax, name in zip(axes, names):
+        dim = result.space[name]
+        pos = _positioner(dim, ax)
+        ax.scatter(pos(done[name]), done["val_loss"], s=22, alpha=0.75, label="trained")
+        if len(pruned):
+            ax.scatter(pos(pruned[name]), pruned["val_loss"], s=22, facecolors="none",
+                       edgecolors="grey", label="pruned (score when stopped)")
+        if len(diverged):
+            ax.scatter(pos(diverged[name]), [top * 1.1] * len(diverged), marker="x",
+                       color="crimson", label="diverged")
+        if best is not None:
+            ax.scatter(pos([best[name]]), [result.best_value], marker="*", s=160,
+                       color="gold", edgecolors="black", zorder=3, label="best")
+        ax.set_xlabel(name)
+    axes[0].set_ylabel("validation loss")
+    _log_y(axes[0])
+    axes[0].legend(fontsize=7)
+    return axes
+
+
+def _positioner(dim, ax):
+    """A function placing values of ``dim`` on ``ax`` (categories at 0, 1, 2 ...)."""
+    if isinstance(dim, Choice):
+        labels = [str(o) for o in dim.options]
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_xlim(-0.5, len(labels) - 0.5)
+        return lambda values: [labels.index(str(v)) for v in values]
+    from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
+
+    if dim.log:
+        ax.set_xscale("log")
+        if isinstance(dim, Int):  # plain numbers at a few grid values, not 2x10^1
+            ax.set_xticks(dim.grid(4))
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
+    elif isinstance(dim, Int):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(dim.low / 1.3 if dim.log else dim.low - 0.05 * (dim.high - dim.low),
+                dim.high * 1.3 if dim.log else dim.high + 0.05 * (dim.high - dim.low))
+    return lambda values: list(values)

@@ -1,0 +1,227 @@
+"""What a search found (SearchResult), its health check, and the final test evaluation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _validate as check
+from ..data import Data
+from ..models import mlp
+from ..train import evaluate, fit
+from ._draw import _axes, _log_y, plot_axes
+from .space import FIT_KEYS, MODEL_KEYS
+
+
+def _outcome(trial) -> dict:
+    """What a finished trial recorded about itself (empty while it runs)."""
+    return trial.user_attrs.get("outcome", {})
+
+
+class SearchResult:
+    """What a search found: ``trials`` table, ``best_params``, plots and the Optuna ``study``."""
+
+    def __init__(self, study, space, *, method, epochs, fixed=None, pruner=None):
+        self.study = study
+        self.space = space
+        self.method = method
+        self.epochs = epochs
+        self.fixed = dict(fixed or {})
+        self.pruner = pruner
+
+    def _rows(self):
+        rows = []
+        for t in self.study.get_trials(deepcopy=False):
+            state = t.state.name
+            out = _outcome(t)
+            status = out.get("status", "running" if state == "RUNNING" else "failed")
+            if state == "PRUNED":
+                status = "pruned"
+            reported = [v for v in t.intermediate_values.values() if math.isfinite(v)]
+            score = (t.value if state == "COMPLETE"
+                     else min(reported) if state == "PRUNED" and reported else math.nan)
+            config = out.get("config", dict(t.params, **self.fixed))
+            rows.append(dict(number=t.number, **{k: config.get(k) for k in self.space},
+                             val_loss=score, val_metric=out.get("val_metric", math.nan),
+                             epochs=out.get("epochs", 0), status=status,
+                             seconds=out.get("seconds", math.nan),
+                             worker=t.user_attrs.get("worker", "")))
+        return rows
+
+    @property
+    def trials(self):
+        """One row per trial: parameters, val_loss, val_metric, epochs, status, seconds, worker.
+
+        ``worker`` is "host:process id" of the process that ran the trial.
+        """
+        import pandas as pd
+
+        cols = ["number", *self.space, "val_loss", "val_metric", "epochs", "status", "seconds",
+                "worker"]
+        return pd.DataFrame(self._rows(), columns=cols).set_index("number")
+
+    def _best_row(self):
+        rows = [r for r in self._rows() if r["status"] in ("completed", "early_stopped")
+                and math.isfinite(r["val_loss"])]
+        if not rows:
+            raise ValueError("no trial has finished training yet, so there is no best one")
+        return min(rows, key=lambda r: r["val_loss"])
+
+    @property
+    def best_params(self) -> dict:
+        """The searched hyperparameters of the trial with the lowest validation loss."""
+        row = self._best_row()
+        return {k: row[k] for k in self.space}
+
+    @property
+    def best_config(self) -> dict:
+        """``best_params`` plus the fixed settings: everything needed to train it again."""
+        return dict(self.best_params, **self.fixed)
+
+    @property
+    def best_value(self) -> float:
+        return self._best_row()["val_loss"]
+
+    @property
+    def epochs_spent(self) -> int:
+        return int(sum(r["epochs"] for r in self._rows()))
+
+    def best_so_far(self, x: str = "trials"):
+        """Lowest validation loss seen so far after each trial: ``(x_values, best)`` arrays.
+
+        ``x="trials"`` counts trials; ``x="epochs"`` counts training epochs spent, which is the
+        fair clock when some methods stop poor trials early.
+        """
+        x = check.choice("x", x, ("trials", "epochs"))
+        rows = [r for r in self._rows() if r["status"] not in ("running", "failed")]
+        scores = np.array([r["val_loss"] for r in rows], dtype=float)
+        scores = np.where(np.isfinite(scores), scores, np.inf)
+        best = np.minimum.accumulate(scores) if len(scores) else scores
+        if x == "trials":
+            return np.arange(1, len(rows) + 1), best
+        return np.cumsum([r["epochs"] for r in rows]), best
+
+    def health_check(self, edge: float = 0.15) -> list[str]:
+        """Warnings, in words, about the search space itself (an empty list means none).
+
+        Fires when the best value of a range sits within ``edge`` (a share of the range) of
+        either end, so the real optimum may lie outside, and when most trials diverged.
+        """
+        return health_check(self, edge=edge)
+
+    def plot_best_so_far(self, x: str = "trials", ax=None, **style):
+        """Best validation loss so far against trials (or epochs spent). Returns the Axes."""
+        ax = _axes(ax)
+        xs, best = self.best_so_far(x)
+        line, = ax.step(xs, best, where="post", label=style.pop("label", self.method), **style)
+        scores = self.trials.query("status not in ['running', 'failed']")["val_loss"]
+        ax.scatter(xs, scores, s=14, color=line.get_color(), alpha=0.35, label="each trial")
+        ax.set(xlabel="trials" if x == "trials" else "epochs spent (all trials)",
+               ylabel="best validation loss so far")
+        _log_y(ax)
+        ax.legend(fontsize=8)
+        return ax
+
+    def plot_axes(self, names=None, axes=None):
+        """Each hyperparameter against validation loss; diverged trials marked. Returns Axes."""
+        return plot_axes(self, names=names, axes=axes)
+
+    def __repr__(self):
+        counts = self.trials["status"].value_counts().to_dict()
+        return (f"SearchResult(method={self.method!r}, trials={len(self.study.trials)} "
+                f"{counts}, epochs_spent={self.epochs_spent})")
+
+
+def health_check(result: SearchResult, edge: float = 0.15) -> list[str]:
+    """Warnings about the search space of ``result``; see :meth:`SearchResult.health_check`."""
+    edge = check.number("edge", edge, low=0, high=0.5, high_open=True)
+    notes = []
+    table = result.trials
+    finished = table[~table["status"].isin(["running", "failed"])]
+    diverged = int((finished["status"] == "diverged").sum())
+    if len(finished) and diverged / len(finished) > 0.5:
+        notes.append(f"{diverged} of {len(finished)} trials diverged: the ranges reach into "
+                     f"values that blow training up (often a learning rate too high); "
+                     f"narrow them before spending more trials.")
+    try:
+        best = result.best_params
+    except ValueError:
+        return notes
+    for name, dim in result.space.items():
+        pos = dim.position(best[name])
+        if pos is None:
+            continue
+        side = "lower" if pos <= edge else "upper" if pos >= 1 - edge else None
+        if side:
+            notes.append(f"The best {name} ({best[name]:.3g}) sits at the {side} edge of its "
+                         f"range [{dim.low:g}, {dim.high:g}]: the optimum may lie outside it. "
+                         f"Widen the range {'down' if side == 'lower' else 'up'}ward and "
+                         f"search again.")
+    return notes
+
+
+# ----------------------------------------------------------------------------- final evaluation
+
+
+@dataclass
+class FinalEvaluation:
+    """The one look at the test split: its loss and metric, and how many looks there were."""
+
+    config: dict
+    test_loss: float
+    test_metric: float
+    metric_name: str
+    test_reads: int
+    refit_on: str
+    model: object = None
+    history: object = None
+
+    @property
+    def peeked(self) -> bool:
+        """True when the test split was read before this evaluation."""
+        return self.test_reads > 1
+
+    def __str__(self):
+        text = (f"test loss {self.test_loss:.4f}, test {self.metric_name} {self.test_metric:.4f} "
+                f"(refit on {self.refit_on}); the test split has been read {self.test_reads} "
+                f"time{'s' if self.test_reads != 1 else ''}")
+        if self.peeked:
+            text += (" -- it was looked at before the end, so this score is no longer an "
+                     "unbiased estimate")
+        return text
+
+
+def final_evaluation(data: Data, config, *, epochs: int | None = None, refit_on: str = "train_val",
+                     seed: int = 0) -> FinalEvaluation:
+    """Retrain the chosen configuration and score it once on the sealed test split.
+
+    Args:
+        data: the same Data bundle the search used.
+        config: a dict of hyperparameters, or a :class:`SearchResult` (its ``best_config``).
+        epochs: training epochs (default: the search's epochs, else 20).
+        refit_on: "train_val" (train and validation joined; the usual last step) or "train".
+        seed: initial weights and minibatch order.
+    """
+    if isinstance(config, SearchResult):
+        epochs = config.epochs if epochs is None else epochs
+        config = config.best_config
+    if not isinstance(data, Data):
+        raise TypeError(f"data must be an hplab Data bundle, got {type(data).__name__}")
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict or a SearchResult, got {type(config).__name__}")
+    unknown = set(config) - set(MODEL_KEYS + FIT_KEYS)
+    if unknown:
+        raise ValueError(f"config key(s) {sorted(unknown)} are unknown; choose from: "
+                         f"{', '.join(sorted(MODEL_KEYS + FIT_KEYS))}")
+    epochs = check.integer("epochs", 20 if epochs is None else epochs, low=1)
+    refit_on = check.choice("refit_on", refit_on, ("train_val", "train"))
+    model = mlp(data.n_features, data.n_outputs, seed=seed,
+                **{k: config[k] for k in MODEL_KEYS if k in config})
+    split = data.train_val() if refit_on == "train_val" else None
+    hist = fit(model, data, epochs=epochs, train_split=split, seed=seed,
+               **{k: config[k] for k in FIT_KEYS if k in config})
+    scores = evaluate(model, data, split="test")  # the one counted look at the test split
+    return FinalEvaluation(dict(config), scores["loss"], scores["metric"], hist.metric_name,
+                           data.test_reads, refit_on, model, hist)

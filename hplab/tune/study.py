@@ -1,0 +1,495 @@
+"""Searches on Optuna: trials, samplers, pruners, storages, resuming and shared workers."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import os
+import socket
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .. import _validate as check
+from ..data import Data, load_dataset
+from ..models import mlp
+from ..train import Callback, fit
+from .lookup import LookupTable
+from .results import SearchResult, _outcome
+from .space import FIT_KEYS, MODEL_KEYS, check_space, grid_of, space_from_dict, space_to_dict
+
+METHODS = ("manual", "grid", "random", "qmc", "tpe", "gp", "hyperband", "halving")
+PRUNERS = ("hyperband", "halving")
+_FINISHED = ("COMPLETE", "PRUNED")
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process ran a trial (shared studies)
+
+
+class _Report(Callback):
+    """Reports validation loss to the Optuna trial after every epoch; stops a pruned run."""
+
+    def __init__(self, trial, prune, epochs):
+        self.trial, self.prune, self.epochs, self.pruned = trial, prune, epochs, False
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if math.isfinite(logs["val_loss"]):
+            self.trial.report(logs["val_loss"], epoch)
+        if self.prune and epoch < self.epochs and self.trial.should_prune():
+            self.pruned = True
+            trainer.stop = True
+
+
+def _train_trial(data: Data, config: dict, trial, epochs: int, seed: int, prune: bool) -> dict:
+    """Train one configuration with hplab.fit; return what the trial table records."""
+    model_kw = {k: config[k] for k in MODEL_KEYS if k in config}
+    fit_kw = {k: config[k] for k in FIT_KEYS if k in config}
+    model = mlp(data.n_features, data.n_outputs, seed=seed, **model_kw)
+    report = _Report(trial, prune, epochs)
+    hist = fit(model, data, epochs=epochs, callbacks=[report], seed=seed, **fit_kw)
+    status = "pruned" if report.pruned else hist.status
+    best = hist.best_epoch
+    return dict(status=status, epochs=hist.epochs_run, seconds=float(sum(hist.seconds)),
+                val_loss=hist.best_val_loss if best else math.inf,
+                val_metric=hist.val_metric[best - 1] if best else math.nan,
+                initial_val_loss=hist.initial["val_loss"])
+
+
+def _lookup_trial(table: LookupTable, config: dict, trial, epochs: int, prune: bool) -> dict:
+    """Read one configuration's curve from a LookupTable, reporting it epoch by epoch."""
+    idx = table.index(config)
+    curve, acc = table.val_loss[idx][:epochs], table.val_accuracy[idx][:epochs]
+    status, used = "completed", epochs
+    for epoch, value in enumerate(curve, start=1):
+        if not math.isfinite(value):
+            status, used = "diverged", epoch
+            break
+        trial.report(float(value), epoch)
+        if prune and epoch < epochs and trial.should_prune():
+            status, used = "pruned", epoch
+            break
+    seen = curve[:used][np.isfinite(curve[:used])]
+    best = int(np.argmin(seen)) if len(seen) else None
+    return dict(status=status, epochs=used, seconds=float(table.seconds_per_epoch[idx] * used),
+                val_loss=float(seen[best]) if best is not None else math.inf,
+                val_metric=float(acc[best]) if best is not None else math.nan,
+                initial_val_loss=float(table.initial_val_loss[idx]))
+
+
+def _objective(source, space, fixed, epochs, seed, prune):
+    import optuna
+
+    def objective(trial):
+        trial.set_user_attr("worker", WORKER)  # first, so a killed trial still names its process
+        config = {name: dim.suggest(trial, name) for name, dim in space.items()}
+        config.update(fixed)
+        if isinstance(source, LookupTable):
+            config = source.snap(config)
+            out = _lookup_trial(source, config, trial, epochs, prune)
+        else:
+            out = _train_trial(source, config, trial, epochs, seed, prune)
+        diverged = out["status"] == "diverged" or not math.isfinite(out["val_loss"])
+        # one write for the outcome: every database write is a transaction, and they add up
+        trial.set_user_attr("outcome", {
+            "config": config, "epochs": out["epochs"],
+            "status": "diverged" if diverged else out["status"],
+            "seconds": out["seconds"], "val_metric": out["val_metric"]})
+        if out["status"] == "pruned":
+            raise optuna.TrialPruned()
+        if diverged:
+            # a blown-up run scores as badly as the untrained network: no better than not training
+            return out["initial_val_loss"]
+        return out["val_loss"]
+
+    return objective
+
+
+# ----------------------------------------------------------------------------- the search
+
+
+def _storage(storage):
+    """An Optuna storage from a URL, a journal file path (``*.log``), or a storage object."""
+    if storage is None or not isinstance(storage, (str, Path)):
+        return storage
+    return _storage_from_text(str(storage))
+
+
+@functools.lru_cache(maxsize=16)
+def _storage_from_text(text: str):
+    """One storage object per URL and process: opening a database costs a second or more."""
+    import optuna
+
+    if text.startswith("journal:") or text.endswith((".log", ".jsonl")):
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        return JournalStorage(JournalFileBackend(text.removeprefix("journal:")))
+    if "://" not in text:
+        raise ValueError(f"storage must be a database URL such as 'sqlite:///study.db' or "
+                         f"'postgresql://user@host/db', or a journal file ending in .log; "
+                         f"got {text!r}")
+    engine_kwargs = None
+    if text.startswith("sqlite:///") and ":memory:" not in text:
+        path = text.removeprefix("sqlite:///").split("?")[0]
+        engine_kwargs = {"creator": functools.partial(_sqlite_connection, path)}
+    return optuna.storages.RDBStorage(text, engine_kwargs=engine_kwargs)
+
+
+def _sqlite_connection(path: str):
+    """An SQLite connection in WAL mode: readers never block the writer, and a commit does not
+    wait for the disk (a killed process loses nothing; only a power cut could lose the last
+    trials)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _sampler(method, space, seed, grid_points, n_startup_trials):
+    import optuna.samplers as s
+
+    if method == "grid":
+        return s.GridSampler(grid_of(space, grid_points), seed=seed)
+    if method == "qmc":
+        return s.QMCSampler(qmc_type="sobol", scramble=True, seed=seed,
+                            warn_independent_sampling=False, warn_asynchronous_seeding=False)
+    if method == "tpe":
+        return s.TPESampler(seed=seed, n_startup_trials=n_startup_trials)
+    if method == "gp":
+        return s.GPSampler(seed=seed, n_startup_trials=n_startup_trials,
+                           warn_independent_sampling=False)
+    return s.RandomSampler(seed=seed)  # random, manual (after the list), hyperband, halving
+
+
+def _pruner(name, epochs, min_epochs, reduction_factor):
+    import optuna.pruners as p
+
+    if name == "hyperband":
+        return p.HyperbandPruner(min_resource=min_epochs, max_resource=epochs,
+                                 reduction_factor=reduction_factor)
+    if name == "halving":
+        return p.SuccessiveHalvingPruner(min_resource=min_epochs,
+                                         reduction_factor=reduction_factor)
+    return p.NopPruner()
+
+
+@contextlib.contextmanager
+def _quiet_optuna():
+    """Optuna's per-trial log lines and experimental-feature warnings, off for the duration."""
+    import optuna
+
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(before)
+
+
+def _source_recipe(source) -> dict:
+    if isinstance(source, LookupTable):
+        return {"lookup": source.path}
+    return {"dataset": dict(source.params)}
+
+
+def _source_from_recipe(recipe: dict):
+    if "lookup" in recipe:
+        return LookupTable(recipe["lookup"])
+    params = dict(recipe["dataset"])
+    subset, subset_seed = params.pop("subset", None), params.pop("subset_seed", 0)
+    data = load_dataset(params.pop("name"), **params)
+    return data.subset(subset, seed=subset_seed) if subset else data
+
+
+def _check_configs(configs, space):
+    if not isinstance(configs, (list, tuple)) or not configs:
+        raise ValueError(f"configs must be a non-empty list of dicts for method 'manual', "
+                         f"got {configs!r}")
+    for i, config in enumerate(configs):
+        if not isinstance(config, dict) or set(config) != set(space):
+            raise ValueError(f"configs[{i}] must give exactly {sorted(space)}, got {config!r}")
+        for name, value in config.items():
+            if not space[name].contains(value):
+                raise ValueError(f"configs[{i}][{name!r}] = {value!r} is outside its range "
+                                 f"{space[name]!r}")
+    return list(configs)
+
+
+class _EpochBudget:
+    """Study callback: stop once the finished trials have used ``budget`` epochs in total."""
+
+    def __init__(self, budget):
+        self.budget = budget
+
+    def __call__(self, study, trial):
+        if _spent(study) >= self.budget:
+            study.stop()
+
+
+class _Progress:
+    """Study callback: a tqdm.auto bar, one tick per finished trial."""
+
+    def __init__(self, total, method):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=total, desc=f"{method} search", unit="trial")
+
+    def __call__(self, study, trial):
+        self.bar.update(1)
+        best = [t.value for t in study.get_trials(deepcopy=False)
+                if t.value is not None and t.state.name == "COMPLETE"]
+        if best:
+            self.bar.set_postfix(best_val_loss=f"{min(best):.4g}")
+
+
+def search(data, space: dict, *, method: str = "random", n_trials: int | None = None,
+           epochs: int = 20, seed: int = 0, storage=None, study_name: str | None = None,
+           fixed: dict | None = None, configs=None, grid_points=3, pruner: str | None = None,
+           min_epochs: int = 1, reduction_factor: int = 3, n_startup_trials: int = 10,
+           epoch_budget: int | None = None, progress: bool = False) -> SearchResult:
+    """Search ``space`` with one of Optuna's methods; every trial trains on train, scores on val.
+
+    Args:
+        data: a :class:`~hplab.Data` bundle, or a :class:`LookupTable` of precomputed curves.
+        space: name -> Float / LogUniform / Uniform / Int / Choice. Names are ``mlp`` and ``fit``
+            arguments: depth, width, activation, dropout, optimizer, lr, batch_size, momentum,
+            weight_decay, schedule (or the table's names).
+        method: manual, grid, random, qmc, tpe, gp, hyperband or halving.
+        n_trials: how many finished trials the study should hold (with a storage, trials saved
+            earlier count, so re-running the same call finishes an interrupted study). ``None``
+            means the whole grid or list (grid, manual), "until ``epoch_budget`` is spent" when
+            that is set, and 20 otherwise.
+        epochs: training epochs per trial (the most a pruned method gives one trial).
+        seed: seeds the sampler, the network's initial weights and the minibatch order.
+        storage: None (in memory), "sqlite:///study.db", any Optuna RDB URL, a journal file
+            "study.log", or an Optuna storage object. The study is created or resumed.
+        study_name: the study's name inside the storage (default "hplab").
+        fixed: settings every trial shares, e.g. ``{"optimizer": "sgd", "batch_size": 64}``.
+        configs: for ``manual``, the list of configurations to try, in order.
+        grid_points: values per continuous range for ``grid`` (an int, or a dict per name).
+        pruner: add "hyperband" or "halving" early stopping to any sampler (``tpe`` + hyperband
+            is close to BOHB).
+        min_epochs, reduction_factor: the pruners' smallest budget and how harshly each rung
+            cuts (keep 1 in ``reduction_factor``).
+        n_startup_trials: random trials ``tpe`` and ``gp`` run before their model takes over.
+        epoch_budget: stop once finished trials have trained this many epochs in total.
+        progress: show a tqdm progress bar.
+
+    Returns:
+        A :class:`SearchResult` (trial table, best_params, plots, the Optuna ``study``).
+    """
+    import optuna
+
+    method = check.choice("method", method, METHODS)
+    if pruner is not None:
+        pruner = check.choice("pruner", pruner, PRUNERS)
+    if method in PRUNERS:
+        pruner = method
+    table = isinstance(data, LookupTable)
+    if not table and not isinstance(data, Data):
+        raise TypeError(f"data must be an hplab Data bundle (see load_dataset) or a "
+                        f"tune.LookupTable, got {type(data).__name__}")
+    allowed = tuple(data.levels) if table else MODEL_KEYS + FIT_KEYS
+    space = check_space(space, allowed)
+    fixed = dict(fixed or {})
+    for name in fixed:
+        if name not in allowed:
+            raise ValueError(f"fixed key {name!r} is unknown; choose from: "
+                             f"{', '.join(sorted(allowed))}")
+    overlap = set(fixed) & set(space)
+    if overlap:
+        raise ValueError(f"fixed and space both set {sorted(overlap)}; a name goes in one only")
+    epochs = check.integer("epochs", epochs, low=1, high=data.epochs if table else 100_000)
+    seed = check.seed(seed)
+    min_epochs = check.integer("min_epochs", min_epochs, low=1, high=epochs)
+    reduction_factor = check.integer("reduction_factor", reduction_factor, low=2)
+    n_startup_trials = check.integer("n_startup_trials", n_startup_trials, low=1)
+    check.boolean("progress", progress)
+    if epoch_budget is not None:
+        epoch_budget = check.integer("epoch_budget", epoch_budget, low=1)
+    if method == "manual":
+        configs = _check_configs(configs, space)
+    elif configs is not None:
+        raise ValueError(f"configs is only used by method 'manual', got method {method!r}")
+    full = (math.prod(len(v) for v in grid_of(space, grid_points).values())
+            if method == "grid" else len(configs) if method == "manual" else None)
+    if n_trials is None:
+        n_trials = full or (10**9 if epoch_budget is not None else 20)
+    n_trials = check.integer("n_trials", n_trials, low=1, high=full if method == "manual" else None)
+
+    recipe = dict(method=method, space=space_to_dict(space), fixed=fixed, epochs=epochs,
+                  pruner=pruner, min_epochs=min_epochs, reduction_factor=reduction_factor,
+                  grid_points=grid_points, n_startup_trials=n_startup_trials,
+                  configs=configs, source=_source_recipe(data))
+    with _quiet_optuna():
+        study = _open_study(storage, study_name, recipe)
+        done = _count(study, _FINISHED)
+        # a resumed random-style sampler must not replay the draws it made before the restart,
+        # and two workers must not share a stream: mix the seed with the trials already there
+        offset = 0 if method in ("qmc", "grid") else len(study.trials)
+        mixed = seed if offset == 0 else int(
+            np.random.SeedSequence([seed, offset]).generate_state(1)[0])
+        study.sampler = _sampler(method, space, mixed, grid_points, n_startup_trials)
+        study.pruner = _pruner(pruner, epochs, min_epochs, reduction_factor)
+        if method == "manual":
+            for config in configs:
+                study.enqueue_trial(config, skip_if_exists=True)
+        callbacks = [optuna.study.MaxTrialsCallback(n_trials, states=_states(_FINISHED))]
+        if epoch_budget is not None:
+            callbacks.append(_EpochBudget(epoch_budget))
+        remaining = n_trials - done
+        if progress and remaining > 0:
+            callbacks.append(_Progress(remaining, method))
+        if remaining > 0 and (epoch_budget is None or _spent(study) < epoch_budget):
+            study.optimize(_objective(data, space, fixed, epochs, seed, pruner is not None),
+                           n_trials=remaining, callbacks=callbacks)
+        if progress and remaining > 0:
+            callbacks[-1].bar.close()
+    return SearchResult(study, space, method=method, epochs=epochs, fixed=fixed,
+                        pruner=pruner)
+
+
+def _states(names):
+    import optuna
+
+    return tuple(optuna.trial.TrialState[n] for n in names)
+
+
+def _count(study, names) -> int:
+    return len(study.get_trials(deepcopy=False, states=_states(names)))
+
+
+def _spent(study) -> int:
+    return sum(_outcome(t).get("epochs", 0) for t in study.get_trials(deepcopy=False))
+
+
+def _open_study(storage, study_name, recipe):
+    """Create the study, or resume it after checking it was made with the same recipe."""
+    import optuna
+
+    if study_name is not None and not isinstance(study_name, str):
+        raise TypeError(f"study_name must be a string, got {type(study_name).__name__}")
+    study = optuna.create_study(storage=_storage(storage), study_name=study_name or "hplab",
+                                direction="minimize", load_if_exists=True)
+    saved = study.user_attrs.get("hplab")
+    if saved is None:
+        study.set_user_attr("hplab", json.loads(json.dumps(recipe)))
+    elif _same_recipe(saved, recipe) is False:
+        raise ValueError(f"study {study.study_name!r} in this storage was made with a different "
+                         f"space or settings ({saved['method']}, {saved['space']}); pick another "
+                         f"study_name or use join() to add trials to it")
+    return study
+
+
+def _same_recipe(saved, recipe):
+    keys = ("space", "fixed", "epochs", "source")
+    return all(saved.get(k) == json.loads(json.dumps(recipe[k])) for k in keys)
+
+
+def join(storage, study_name: str = "hplab", *, n_trials: int | None = None,
+         seed: int | None = None, progress: bool = False) -> SearchResult:
+    """Add trials to a saved study, rebuilding its data, space and method from the storage.
+
+    This is how a second process, or a second machine sharing the database, helps: each worker
+    runs ``join`` (best with its own ``seed``) until the study holds ``n_trials`` finished trials
+    (default: one more than it holds now).
+
+        python -m hplab.tune join sqlite:///study.db --study-name digits --seed 1
+    """
+    import optuna
+
+    with _quiet_optuna():
+        study = optuna.load_study(study_name=study_name, storage=_storage(storage))
+    recipe = study.user_attrs.get("hplab")
+    if recipe is None:
+        raise ValueError(f"study {study_name!r} was not made by hplab.tune.search; "
+                         f"nothing tells join which data and space to use")
+    return search(_source_from_recipe(recipe["source"]), space_from_dict(recipe["space"]),
+                  method=recipe["method"], n_trials=n_trials or len(study.trials) + 1,
+                  epochs=recipe["epochs"], seed=0 if seed is None else seed, storage=storage,
+                  study_name=study_name, fixed=recipe["fixed"], configs=recipe["configs"],
+                  grid_points=recipe["grid_points"], pruner=recipe["pruner"],
+                  min_epochs=recipe["min_epochs"], reduction_factor=recipe["reduction_factor"],
+                  n_startup_trials=recipe["n_startup_trials"], progress=progress)
+
+
+def load(storage, study_name: str = "hplab") -> SearchResult:
+    """Open a saved study for reading: its trial table, best parameters and plots."""
+    import optuna
+
+    with _quiet_optuna():
+        study = optuna.load_study(study_name=study_name, storage=_storage(storage))
+    recipe = study.user_attrs.get("hplab")
+    if recipe is None:
+        raise ValueError(f"study {study_name!r} was not made by hplab.tune.search")
+    return SearchResult(study, space_from_dict(recipe["space"]), method=recipe["method"],
+                        epochs=recipe["epochs"], fixed=recipe["fixed"], pruner=recipe["pruner"])
+
+
+def start_worker(storage, study_name: str = "hplab", *, n_trials: int | None = None,
+                 seed: int = 0):
+    """Start ``python -m hplab.tune join ...`` as a separate process; returns the Popen.
+
+    The process adds trials to the saved study until it holds ``n_trials``; kill it at any time
+    (``worker.kill()`` sends SIGKILL) and the completed trials stay in the storage.
+    """
+    import subprocess
+    import sys
+
+    if storage is None or not isinstance(storage, (str, Path)):
+        raise TypeError(f"storage must be a URL or journal file path, got {storage!r}")
+    cmd = [sys.executable, "-m", "hplab.tune", "join", str(storage), "--study-name", study_name,
+           "--seed", str(check.seed(seed))]
+    if n_trials is not None:
+        cmd += ["--n-trials", str(check.integer("n_trials", n_trials, low=1))]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run_workers(storage, study_name: str = "hplab", *, n_workers: int = 2,
+                n_trials: int | None = None, timeout: float = 300) -> list[dict]:
+    """Run ``n_workers`` processes (seeds 1, 2, ...) on one saved study and wait for them all.
+
+    Returns one report per worker: the trial numbers it ran (``run_here``) and the study size.
+    """
+    n_workers = check.integer("n_workers", n_workers, low=1, high=64)
+    workers = [start_worker(storage, study_name, n_trials=n_trials, seed=i + 1)
+               for i in range(n_workers)]
+    return [worker_report(w, timeout=timeout) for w in workers]
+
+
+def worker_report(worker, *, timeout: float = 300) -> dict:
+    """Wait for a worker from :func:`start_worker`; return its report.
+
+    A worker that finished reports ``run_here`` (its trial numbers) and ``trials_in_study``;
+    a killed one reports ``{"killed_by_signal": n}``.
+    """
+    out, err = worker.communicate(timeout=timeout)
+    if worker.returncode < 0:
+        return {"killed_by_signal": -worker.returncode}
+    if worker.returncode != 0:
+        raise RuntimeError(f"a worker failed (exit code {worker.returncode}): {err[-2000:]}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def wait_for_trials(storage, study_name: str = "hplab", n: int = 1, *,
+                    timeout: float = 120) -> int:
+    """Wait until the saved study holds ``n`` completed trials; return how many it holds."""
+    import optuna
+
+    n = check.integer("n", n, low=1)
+    deadline = time.monotonic() + check.positive("timeout", timeout)
+    done, study = 0, None
+    while time.monotonic() < deadline:
+        with _quiet_optuna(), contextlib.suppress(KeyError):  # KeyError: not created yet
+            study = study or optuna.load_study(study_name=study_name, storage=_storage(storage))
+            done = _count(study, ("COMPLETE",))
+            if done >= n:
+                return done
+        time.sleep(0.5)
+    raise TimeoutError(f"the study {study_name!r} held {done} completed trials after "
+                       f"{timeout:g} s, fewer than the {n} awaited")
