@@ -43,6 +43,7 @@ def test_a_given_optimizers_state_is_restored(moons):
     found = lr_range_test(model, moons, optimizer=opt, steps=30)
     assert found.config["optimizer"] == "adam"
     after = opt.state_dict()
+    assert after["param_groups"] == saved["param_groups"]   # lr, betas, ... all as before
     assert after["param_groups"][0]["lr"] == 3e-3
     for i, s in moments.items():
         assert _same_state(after["state"][i], s)
