@@ -336,6 +336,8 @@ class Dashboard:
                                     wspace=0.28)
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.status = W.HTML()
+        self.image.add_class("hplab-figure")  # stable hooks for the browser tests
+        self.status.add_class("hplab-diagnosis")
         self.view = self._layout()
         for widget in self.controls.values():
             widget.observe(self._on_change, names="value")
