@@ -10,7 +10,8 @@ driven from a test exactly as a learner drives it:
     'diverged'
 
 The figure is rendered off-screen and swapped into an image widget in one piece, so it never
-flickers; while a long run trains, a live frame is drawn every ``LIVE_INTERVAL`` seconds.
+flickers; while a long run trains, live frames are drawn (after ``LIVE_FIRST`` seconds, then
+every ``LIVE_INTERVAL`` seconds).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from .diagnose import Diagnosis, diagnose
 from .models import ACTIVATIONS, mlp
 from .train import OPTIMIZERS, SCHEDULES, Callback, EarlyStopping, History, evaluate, fit
 
-LIVE_INTERVAL = 0.5  # seconds between live frames while a run trains (quick runs draw none)
+LIVE_FIRST = 0.3     # seconds of training before the first live frame (quick runs draw none)
+LIVE_INTERVAL = 0.5  # seconds between later live frames
 N_SAMPLES = 1000      # generated sets: 600 train / 200 validation / 200 test
 DATA_SEED = 0         # the data stay fixed; the ``seed`` knob moves initialisation and batch order
 
@@ -280,18 +282,19 @@ def render_png(figure: Figure) -> bytes:
 
 
 class _LiveFrames(Callback):
-    """Redraws the curves while a run trains, at most once every ``interval`` seconds."""
+    """Redraws the curves while a run trains: first after ``first`` seconds, then at most once
+    every ``interval`` seconds."""
 
-    def __init__(self, dashboard, interval):
-        self.dashboard, self.interval = dashboard, interval
+    def __init__(self, dashboard, first, interval):
+        self.dashboard, self.first, self.interval = dashboard, first, interval
 
     def on_train_begin(self, trainer):
-        self.last = time.perf_counter()
+        self.due = time.perf_counter() + self.first
 
     def on_epoch_end(self, trainer, epoch, logs):
-        if time.perf_counter() - self.last >= self.interval:
+        if time.perf_counter() >= self.due:
             self.dashboard._draw_live(trainer.history)
-            self.last = time.perf_counter()
+            self.due = time.perf_counter() + self.interval
 
 
 class Dashboard:
@@ -354,7 +357,7 @@ class Dashboard:
     def run(self) -> Result | None:
         """Train with the current knobs and draw the result; errors are shown, not raised."""
         start = time.perf_counter()
-        callbacks = [_LiveFrames(self, LIVE_INTERVAL)] if self.live else []
+        callbacks = [_LiveFrames(self, LIVE_FIRST, LIVE_INTERVAL)] if self.live else []
         self.live_frames = 0
         try:
             track = bool({"health", "dead"} & set(self.PANELS))  # gradient records cost time
