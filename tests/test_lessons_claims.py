@@ -138,3 +138,11 @@ def test_07_patience_and_min_delta_order_the_stopping_epochs():
     delta, vdelta = lesson_07_fit(patience=10, min_delta=0.02)
     assert p1.stopped_epoch < delta.stopped_epoch < p10.stopped_epoch
     assert vdelta > v10  # the large min_delta stopped before the last small gains
+
+
+def test_07_the_overfit_run_is_overconfident_not_less_accurate():
+    """The lesson points out that loss and accuracy disagree for the 150-epoch run."""
+    long = preset("too many epochs", widgets.EarlyStoppingLab)
+    stopped = preset("early stopping", widgets.EarlyStoppingLab)
+    assert long.val["loss"] > stopped.val["loss"] * 2
+    assert long.val["metric"] >= stopped.val["metric"]
