@@ -1,60 +1,14 @@
 """The browser check can fail: broken notebooks written here must be reported, healthy ones not.
 
-One notebook holds two small dashboards, a healthy one and one whose slider callback raises; the
+One notebook (see samples.py) holds two small dashboards, a healthy one and one whose slider callback raises; the
 other holds a widget whose front end does not exist, a cell that raises, and a cell after it.
 """
 
-import nbformat
 import pytest
 from pagecheck import check_lab_notebook
+from samples import DASHBOARD, MISSING_FRONT_END, write
 
 pytestmark = pytest.mark.browser
-
-DASHBOARD = '''\
-import io
-import ipywidgets as W
-from matplotlib.figure import Figure
-
-
-def dashboard(broken=False):
-    slider = W.IntSlider(value=2, min=1, max=9, description="frequency", continuous_update=False)
-    image, words = W.Image(format="png"), W.HTML()
-
-    def draw(change=None):
-        if broken and change is not None:
-            raise RuntimeError("the slider callback broke")
-        fig = Figure(figsize=(3, 2))
-        fig.subplots().plot([i % slider.value for i in range(30)])
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        image.value, words.value = buf.getvalue(), f"frequency {slider.value}"
-
-    slider.observe(draw, "value")
-    draw()
-    return W.VBox([slider, image, words])'''
-
-MISSING_FRONT_END = '''\
-import ipywidgets as W
-from traitlets import Unicode
-
-
-class Missing(W.DOMWidget):
-    _view_name = Unicode("MissingView").tag(sync=True)
-    _view_module = Unicode("hplab-no-such-front-end").tag(sync=True)
-    _view_module_version = Unicode("1.0.0").tag(sync=True)
-
-
-Missing()'''
-
-
-def write(folder, name, sources):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
-    folder.mkdir(exist_ok=True)
-    nbformat.write(nb, folder / name)
-    return f"{folder.name}/{name}"
 
 
 def test_broken_slider_callback_is_reported_and_healthy_dashboard_passes(lab, lab_page):

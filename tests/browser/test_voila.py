@@ -10,6 +10,7 @@ import json
 import pytest
 from harness import BIN, ROOT, Server, copy_course, discover, free_port, record_timing, scratch_env
 from pagecheck import check_voila_page
+from samples import DASHBOARD, write
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 N_LESSONS = 2
@@ -31,7 +32,7 @@ def course_module():
 
 @pytest.fixture(scope="module")
 def voila(browser, tmp_path_factory):
-    """``python course.py present``'s Voila command, on a scratch copy; stopped at the end."""
+    """``python course.py present``'s Voila command on a scratch copy: (base URL, lessons folder)."""
     work = tmp_path_factory.mktemp("voila")
     root = copy_course(work / "course")
     port = free_port()
@@ -41,7 +42,7 @@ def voila(browser, tmp_path_factory):
     server = Server("voila", cmd, cwd=root, env=scratch_env(work / "jupyter"), ready_url=base)
     server.start()
     try:
-        yield base
+        yield base, root / "lessons"
     finally:
         server.stop()
 
@@ -54,7 +55,7 @@ def test_present_command_serves_lessons_without_code():
 @pytest.mark.parametrize("path", presented_lessons())
 def test_lesson_in_presentation_mode(voila, page, path, record_property):
     name = path.removeprefix("lessons/")
-    report = check_voila_page(page, f"{voila}/voila/render/{name}", "voila-" + name[:-6])
+    report = check_voila_page(page, f"{voila[0]}/voila/render/{name}", "voila-" + name[:-6])
     record_property("timings", report.summary())
     record_timing(report.summary())
     assert not report.problems, (
@@ -64,3 +65,13 @@ def test_lesson_in_presentation_mode(voila, page, path, record_property):
     assert code.count() == 0, f"{path}: presentation mode shows code"
     n_cells = len(json.loads((ROOT / path).read_text())["cells"])
     assert page.locator(".jp-Cell").count() >= min(n_cells, 1), f"{path}: nothing was rendered"
+
+
+def test_presentation_check_can_fail(voila, page):
+    """A slider whose callback raises and a cell that raises are reported in Voila too."""
+    base, lessons = voila
+    path = write(lessons, "zz_broken.ipynb", [DASHBOARD, "dashboard(broken=True)", "1 / 0"])
+    report = check_voila_page(page, f"{base}/voila/render/{path.split('/')[-1]}", "check-voila")
+    text = "\n".join(report.problems)
+    assert "did not change the figure" in text
+    assert "cell 3 raised an error" in text
