@@ -1,7 +1,8 @@
 """The browser check can fail: broken notebooks written here must be reported, healthy ones not.
 
-One notebook (see samples.py) holds two small dashboards, a healthy one and one whose slider callback raises; the
-other holds a widget whose front end does not exist, a cell that raises, and a cell after it.
+One notebook (built from samples.py) holds two small dashboards, a healthy one and one whose
+slider callback raises; the other holds a widget whose front end does not exist, a cell that
+raises, and a cell after it.
 """
 
 import pytest
