@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import TOKEN
+from harness import SCREENSHOTS, TOKEN
 
 IDLE = re.compile(r"\| Idle$")
 OPEN_TIMEOUT = 120      # s: page loaded and the kernel idle
@@ -163,7 +163,6 @@ LOG_ERRORS_JS = r"""
   .map(p => (p.closest('.jp-OutputArea-child') || p).innerText.trim())
 """
 
-
 LOG_COUNT_JS = r"""
 () => {
   const item = document.querySelector('.jp-LogConsoleStatusItem');
@@ -212,7 +211,8 @@ def move_slider(page, dash_index: int, *, idle=None, error_count=None) -> dict:
     handle.scroll_into_view_if_needed()
     before = page.evaluate(FINGERPRINT_JS, dash_index)
     at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-    errors_before = (error_count or (lambda: 0))()
+    count = error_count or (lambda: 0)  # errors the page reports elsewhere, e.g. in a log
+    errors_before = count()
     handle.focus()
     start = time.monotonic()
     page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
@@ -221,11 +221,8 @@ def move_slider(page, dash_index: int, *, idle=None, error_count=None) -> dict:
         now = page.evaluate(FINGERPRINT_JS, dash_index)
         return now is not None and now[key] not in (before[key], "unreadable")
 
-    count = error_count or (lambda: 0)  # errors reported elsewhere on the page, e.g. a log
-    errors = lambda: count() > errors_before  # noqa: E731
-
     def first(key):  # what happened first: the change we wait for, or an error elsewhere
-        return key if changed(key) else ("error" if errors() else None)
+        return key if changed(key) else ("error" if count() > errors_before else None)
 
     if _wait(lambda: first("figure"), FIGURE_TIMEOUT) == "figure":
         result["figure_s"] = time.monotonic() - start
@@ -253,8 +250,6 @@ def _check_dashboards(page, report: Report, root_selector, *, idle=None, error_c
 
 
 def _screenshot(page, report: Report, stem: str) -> None:
-    from harness import SCREENSHOTS
-
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     first = page.locator('[data-hplab-dashboard="0"]')
     if first.count():
