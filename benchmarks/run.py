@@ -311,7 +311,9 @@ def machine() -> str:
     import os
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{model}, {cores} cores usable, Python {platform.python_version()}, "
+    load = f", load average {os.getloadavg()[0]:.1f} at the start" if hasattr(os, "getloadavg") \
+        else ""
+    return (f"{model}, {cores} cores usable{load}, Python {platform.python_version()}, "
             f"PyTorch {torch.__version__}, scikit-learn {sklearn.__version__}")
 
 
