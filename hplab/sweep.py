@@ -79,8 +79,8 @@ def _members(configs, defaults: dict, optimizer: str, schedule, schedule_options
         m["lr"], m["weight_decay"] = float(m["lr"]), group["weight_decay"]
         m["eps"] = group.get("eps", float(m["eps"]))
         m["betas"] = tuple(group.get("betas", m["betas"]))
-        m["momentum"] = group.get("momentum", m["momentum"]) if m["momentum"] is None else m[
-            "momentum"]
+        if m["momentum"] is None:  # the optimizer's own default (none for Adam)
+            m["momentum"] = group.get("momentum")
         members.append(m)
         clocks.append((dummy, sched))
     return members, clocks
