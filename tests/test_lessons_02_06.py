@@ -79,7 +79,8 @@ def test_02_decaying_schedules_settle_lower_than_a_constant_rate(moons):
                           seed=0).val_loss[-1] for n in ("constant", "step", "cosine", "one_cycle")}
     assert final["step"] < 0.7 * final["constant"]
     assert final["cosine"] < 0.7 * final["constant"]
-    assert final["one_cycle"] > final["constant"]   # a peak at the bumpy edge, then frozen
+    # a peak at the bumpy edge, then cooled too fast to repair the damage
+    assert final["one_cycle"] > 1.4 * max(final["step"], final["cosine"])
 
 
 def test_02_range_test_suggestion_is_a_cautious_start_near_the_sweep_floor(moons):
