@@ -105,6 +105,9 @@ class Backprop:
                 return None
         if not steps or steps[-1] != ("linear",):
             return None
+        params = [p for m in model.children() if type(m) is nn.Linear for p in (m.weight, m.bias)]
+        if len({id(p) for p in params}) < len(params) or not all(p.requires_grad for p in params):
+            return None  # shared or frozen parameters: autograd handles those
         return cls(steps, task)
 
     def forward(self, params, x, *, masks=None):

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch.nn.utils import vector_to_parameters
 
 from . import _validate as check
+from .backprop import Backprop
 from .data import CLASSIFICATION, Data, Split
 from .models import ACTIVATIONS, mlp
 from .train import (
@@ -123,6 +124,7 @@ class _Stack:
                                     for ps in zip(*(n.parameters() for n in nets))])
         self.state = {k: torch.zeros_like(self.theta) for k in self._state_names()}
         self.steps = 0  # members train in lockstep, so they share the step count
+        self.passes = Backprop.of(nets[0], task)
         self._owners()
 
     def _state_names(self):
@@ -130,9 +132,18 @@ class _Stack:
                 "rmsprop": ("square", "buf"), "adam": ("m", "v"), "adamw": ("m", "v")}[self.kind]
 
     def _owners(self):
-        """owner[i] = the member (row) that parameter entry i belongs to."""
+        """owner[i] = the member (row) that parameter entry i belongs to; fresh views."""
         rows = torch.arange(self.k)
         self.owner = torch.cat([rows.repeat_interleave(s) for s in self.sizes])
+        self.grad = torch.zeros_like(self.theta)
+        self.params, self.grads = self.shaped(self.theta), self.shaped(self.grad)
+
+    def shaped(self, flat: torch.Tensor) -> list[torch.Tensor]:
+        """Views of a flat vector as the stacked layers: (K, out, in) weights, (K, 1, out) biases."""
+        K = self.k
+        parts = torch.split(flat, [K * s for s in self.sizes])
+        return [p.view(K, *shape) if len(shape) == 2 else p.view(K, 1, shape[0])
+                for p, shape in zip(parts, self.shapes)]
 
     @property
     def k(self) -> int:
@@ -170,23 +181,8 @@ class _Stack:
         With ``gens`` (one generator per member) hidden units are dropped as in training:
         each member draws its masks from its own generator, in the order ``fit`` would.
         """
-        K = self.k
-        parts = torch.split(theta, [K * s for s in self.sizes])
-        n_layers = len(parts) // 2
-        h = X
-        for i in range(n_layers):
-            W = parts[2 * i].view(K, *self.shapes[2 * i])  # (K, out, in)
-            b = parts[2 * i + 1].view(K, 1, -1)  # (K, 1, out)
-            if h.dim() == 2:  # one input for all members
-                h = h.expand(K, *h.shape)
-            h = torch.baddbmm(b, h, W.transpose(1, 2))
-            if i < n_layers - 1:
-                h = self.act(h)
-                if gens is not None and self.dropout > 0:
-                    keep = 1 - self.dropout
-                    masks = [torch.empty(h.shape[1:]).bernoulli_(keep, generator=g) for g in gens]
-                    h = h * torch.stack(masks).div_(keep)
-        return h
+        masks = _member_masks(gens) if gens is not None and self.dropout > 0 else None
+        return self.passes.forward(self.shaped(theta), X, masks=masks)[0]
 
     def losses(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Mean loss of each member over its batch: (K,)."""
@@ -244,19 +240,18 @@ class _Stack:
         h = {k: self._spread(v) for k, v in hyper.items()}
         h["decay"] = bool(hyper["weight_decay"].any())
         h["1-beta1"], h["1-beta2"] = 1 - h["beta1"], 1 - h["beta2"]
-        shared = bool((order == order[0]).all())  # same minibatches for every member
-        theta = self.theta.requires_grad_(True)
+        masks = _member_masks(gens) if gens is not None and self.dropout > 0 else None
+        if bool((order == order[0]).all()):  # same minibatches for every member
+            Xs, ys = X[order[0]], y[order]
+        else:
+            Xs, ys = X[order], y[order]  # each member's shuffled copy; minibatches are slices
         losses = []
         for i in range(0, order.shape[1], batch_size):
-            idx = order[:, i:i + batch_size]  # (K, batch)
-            xb = X[idx[0]] if shared else X[idx]
-            loss = self.losses(self.forward(theta, xb, gens), y[idx])  # (K,)
-            theta.grad = None
-            loss.sum().backward()  # members do not interact: each gets its own gradient
-            with torch.no_grad():
-                self._update(theta, theta.grad, h)
-            losses.append(loss.detach())
-        self.theta = theta.detach()
+            xb = Xs[..., i:i + batch_size, :]
+            loss = self.passes.step(self.params, self.grads, xb, ys[:, i:i + batch_size],
+                                    masks=masks)  # (K,): members do not interact
+            self._update(self.theta, self.grad, h)
+            losses.append(loss)
         return torch.stack(losses)
 
     def _spread(self, values: torch.Tensor):
@@ -280,6 +275,8 @@ class _Stack:
             s["square"].mul_(_RMSPROP_ALPHA).addcmul_(g, g, value=1 - _RMSPROP_ALPHA)
             s["buf"].mul_(h["momentum"]).addcdiv_(g, s["square"].sqrt().add_(h["eps"]))
             _axpy(p, h["lr"], s["buf"], sign=-1.0)
+        elif _FUSED_ADAM is not None and all(isinstance(h[k], float) for k in ("beta1", "beta2", "eps")):
+            self._fused_adam(p, g, h)
         else:
             self.steps += 1
             t = self.steps
@@ -299,6 +296,37 @@ class _Stack:
                 p.addcdiv_(s["m"], denom, value=-step)
             else:
                 p.addcdiv_(s["m"], denom.div_(step), value=-1)
+
+
+    def _fused_adam(self, p, g, h):
+        """Adam / AdamW through PyTorch's fused kernel: one pass instead of eight.
+
+        The kernel takes one learning rate, so it computes each member's step at rate 1 into
+        scratch space and the members' own rates scale it; betas and eps must be shared.
+        """
+        self.steps += 1
+        s = self.state
+        if h["decay"]:
+            if self.kind == "adamw":
+                p.mul_(1 - h["lr"] * h["weight_decay"])  # decoupled weight decay
+            else:
+                _axpy(g, h["weight_decay"], p)  # L2 penalty: g += wd * p
+        delta = torch.zeros_like(p)
+        _FUSED_ADAM([delta], [g], [s["m"]], [s["v"]], [], [torch.tensor(float(self.steps))],
+                    amsgrad=False, lr=1.0, beta1=h["beta1"], beta2=h["beta2"], weight_decay=0.0,
+                    eps=h["eps"], maximize=False, grad_scale=None, found_inf=None)
+        _axpy(p, h["lr"], delta)
+
+
+_FUSED_ADAM = getattr(torch, "_fused_adam_", None)  # PyTorch's fused CPU kernel (2.4 and later)
+
+
+def _member_masks(gens):
+    """Dropout masks for a stack: each member draws its own from its generator, like ``fit``."""
+    def draw(shape, keep):
+        return torch.stack([torch.empty(shape[1:]).bernoulli_(keep, generator=g)
+                            for g in gens]).div_(keep)
+    return draw
 
 
 def _axpy(x: torch.Tensor, a, y: torch.Tensor, sign: float = 1.0) -> None:

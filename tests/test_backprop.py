@@ -135,3 +135,12 @@ def test_the_direct_step_stands_aside_when_it_cannot_be_exact():
     opt = make_optimizer([p], "adam", fused=True)
     opt.register_step_post_hook(lambda *args: None)
     assert not _DirectStep.applies(opt)
+
+
+def test_frozen_or_shared_parameters_are_left_to_autograd():
+    frozen = hplab.mlp(2, 2, width=8, seed=0)
+    frozen[0].weight.requires_grad_(False)
+    shared = hplab.mlp(2, 2, width=8, seed=0)
+    shared[2].bias = shared[0].bias
+    assert Backprop.of(frozen, "classification") is None
+    assert Backprop.of(shared, "classification") is None
