@@ -168,6 +168,13 @@ QUESTIONS = (
        """Stopping unpromising trials early, from their intermediate validation scores (for example
        Optuna's median or successive-halving pruners). Most of a search's budget goes on bad
        configurations, so cutting them after a few epochs frees time for more trials.""", "09"),
+    _q("tuning methods", "What is population-based training, and when is it worth it?",
+       """A population of networks trains together. Every few epochs the weakest members copy the
+       weights of a strong member (exploit) and take its hyperparameters with a random nudge
+       (explore), so bad starts are recycled instead of finished and the learning rate becomes
+       a schedule found during training. It is greedy, favouring what looks good soon, needs a
+       population and has knobs of its own (interval, perturbation factors); it pays off for
+       long runs spread over many parallel workers.""", "10"),
     _q("tuning methods", "Which tools would you reach for to tune a model, and where does AutoML fit?",
        """scikit-learn's GridSearchCV and RandomizedSearchCV for estimators with a fit/predict
        interface; Optuna for define-by-run searches with TPE and pruning; Ray Tune or a shared

@@ -23,6 +23,7 @@ TRAIN_COLOR = "tab:blue"
 VAL_COLOR = "tab:orange"
 BAD_COLOR = "tab:red"
 GHOST_ALPHA = 0.3
+RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")  # one per run, under any style
 CLIP_FACTOR = 3.0  # diverged values are drawn at most this many times the starting loss
 
 
@@ -718,5 +719,50 @@ def pbt_lrs(result, ax=None, *, title: str | None = None):
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate (log scale)")
     ax.set_title(title if title is not None else "population-based training: learning rates")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+def pbt_losses(runs, ax=None, *, key: str = "val_loss", title: str | None = None):
+    """Every member's loss for one or more :func:`hplab.pbt` runs, and each run's median.
+
+    ``runs`` maps a label to a PBT result, e.g. the same population trained with and without
+    exploitation. Each run gets its median over the members as a thick line and every member
+    as a thin one, in a fixed colour (blue, orange, green, purple, in the order given): with
+    exploitation the weak members drop onto the good ones at the exploit steps; without it
+    they stay where they were. A member that diverged counts at the top of the plot for the
+    rest of the run.
+
+    Example:
+        >>> runs = {"with exploit": hplab.pbt(data), "without": hplab.pbt(data, exploit=False)}  # doctest: +SKIP
+        >>> ax = pbt_losses(runs)                                                                # doctest: +SKIP
+    """
+    if not isinstance(runs, dict):
+        raise TypeError(f"runs must be a dict mapping a label to the result of hplab.pbt, got "
+                        f"{type(runs).__name__}")
+    if not runs:
+        raise ValueError("runs must hold at least one result of hplab.pbt, got an empty dict")
+    for label, result in runs.items():
+        hists = getattr(result, "histories", None)
+        if not isinstance(hists, list) or not hists or not hasattr(result, "events"):
+            raise TypeError(f"runs[{label!r}] must be the result of hplab.pbt, got "
+                            f"{type(result).__name__}")
+    key = check.choice("key", key, ("train_loss", "val_loss"))
+    ax = _axes(ax)
+    ceiling = max(_ceiling(h, (key,)) for r in runs.values() for h in r.histories)
+    for i, (label, result) in enumerate(runs.items()):
+        color = RUN_COLORS[i % len(RUN_COLORS)]
+        curves = [clip_values(getattr(h, key), ceiling)[0] for h in result.histories]
+        length = max(len(c) for c in curves)
+        table = np.array([np.pad(c, (0, length - len(c)), mode="edge") for c in curves])
+        median = np.median(table, axis=0)  # (epochs,) over the members
+        ax.plot(np.arange(1, length + 1), median, color=color, lw=2.5,
+                label=f"{label}: median (final {median[-1]:.3g})")
+        for c in curves:
+            ax.plot(np.arange(1, len(c) + 1), c, color=color, lw=0.8, alpha=0.45)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key.replace("_", " "))
+    name = "training loss" if key == "train_loss" else "validation loss"
+    ax.set_title(title if title is not None else f"every member's {name}")
     ax.legend(fontsize="x-small")
     return ax

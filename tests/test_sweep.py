@@ -403,6 +403,45 @@ def test_pbt_lrs_draws_every_member_and_every_exploit_step(moons, axes):
     assert len(axes.lines) == 4 + len(result.events) + 1  # members, dots, legend entry
 
 
+def test_pbt_losses_draws_each_runs_median_and_every_member(moons, axes):
+    from hplab import plots
+
+    settings = dict(population=4, epochs=5, interval=2, width=8, seed=0)
+    runs = {"PBT": hplab.pbt(moons, **settings),
+            "no exploit": hplab.pbt(moons, exploit=False, **settings)}
+    plots.pbt_losses(runs, axes)
+    assert len(axes.lines) == 2 * (1 + 4)  # a median and four members per run
+    for first, (label, result) in zip((0, 5), runs.items()):
+        table = np.array([h.val_loss for h in result.histories])
+        np.testing.assert_allclose(axes.lines[first].get_ydata(), np.median(table, axis=0))
+        for line, h in zip(axes.lines[first + 1:first + 5], result.histories):
+            np.testing.assert_allclose(line.get_ydata(), h.val_loss)
+    texts = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert [t.split(":")[0] for t in texts] == ["PBT", "no exploit"]
+    assert axes.lines[0].get_color() != axes.lines[5].get_color()
+
+
+@pytest.mark.parametrize("runs,error,words", [
+    ([1, 2], TypeError, "runs must be a dict mapping a label to the result of hplab.pbt, got list"),
+    ({}, ValueError, "runs must hold at least one result of hplab.pbt, got an empty dict"),
+    ({"a": "result"}, TypeError, "runs['a'] must be the result of hplab.pbt, got str"),
+])
+def test_pbt_losses_rejects_the_wrong_input(runs, error, words):
+    from hplab import plots
+
+    with pytest.raises(error) as info:
+        plots.pbt_losses(runs)
+    assert words in str(info.value)
+
+
+def test_pbt_losses_rejects_an_unknown_key(moons):
+    from hplab import plots
+
+    result = hplab.pbt(moons, population=2, epochs=1, width=4)
+    with pytest.raises(ValueError, match="key 'val_metric' is unknown; choose one of: "):
+        plots.pbt_losses({"PBT": result}, key="val_metric")
+
+
 @pytest.mark.parametrize("name,arg", [("lr_sweep_curves", [1, 2]), ("pbt_lrs", "result")])
 def test_sweep_plots_reject_the_wrong_input(name, arg):
     from hplab import plots
