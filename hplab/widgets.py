@@ -125,13 +125,11 @@ def _seed_runs(c: dict, data: Data, stopper) -> list:
     k = check.integer("seeds", c["seeds"], low=1, high=20)
     if k == 1:
         return []
-    if c["dropout"] > 0:
-        raise ValueError(f"seeds > 1 trains without dropout; set dropout to 0 or seeds to 1 "
-                         f"(got dropout {c['dropout']:g}, seeds {k})")
     from .sweep import fit_seeds
 
     return fit_seeds(data, seeds=range(c["seed"], c["seed"] + k), depth=c["depth"],
-                     width=c["width"], activation=c["activation"], optimizer=c["optimizer"],
+                     width=c["width"], activation=c["activation"], dropout=c["dropout"],
+                     optimizer=c["optimizer"],
                      lr=c["lr"], batch_size=c["batch_size"], epochs=c["epochs"],
                      momentum=c["momentum"] if c["optimizer"] in USES_MOMENTUM else None,
                      betas=(c["beta1"], c["beta2"]), weight_decay=c["weight_decay"],
