@@ -194,7 +194,7 @@ def _sweep(model, data, opt, start_lr, end_lr, steps, batch_size, smoothing, sto
     order = torch.randperm(n, generator=gen)
     model.train()
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)  # dropout masks
+        torch.default_generator.manual_seed(seed)  # dropout masks (CPU only: no lazy GPU calls)
         pos = 0
         for step in range(steps):
             if pos + batch_size > n:  # next pass over the data, in a fresh order

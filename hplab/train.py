@@ -618,7 +618,7 @@ def _run(model, data, train, opt, sched, hist, callbacks, batch_size, epochs, se
     for cb in callbacks:
         cb.on_train_begin(trainer)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)  # dropout masks
+        torch.default_generator.manual_seed(seed)  # dropout masks (CPU only: no lazy GPU calls)
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             lr_now = opt.param_groups[0]["lr"]
