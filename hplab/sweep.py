@@ -40,7 +40,7 @@ from .train import (
 
 MEMBER_KEYS = ("lr", "momentum", "betas", "eps", "weight_decay", "seed", "data_seed")
 _RMSPROP_ALPHA = 0.99  # make_optimizer's default smoothing constant for RMSprop
-_EVAL_ROWS = 256  # rows per chunk when scoring a whole split
+_EVAL_ROWS = 512  # rows per chunk when scoring whole splits
 
 
 # ----------------------------------------------------------------------------- members
@@ -96,7 +96,8 @@ def _clock_now(dummy) -> tuple[float, float, float, float]:
 
 def _tick(clocks) -> None:
     for dummy, sched in clocks:
-        dummy.step()  # no gradient: a no-op that keeps the scheduler's bookkeeping happy
+        if getattr(sched, "_step_count", 1) <= 1:  # the scheduler checks this once, at its start
+            dummy.step()  # no gradient: a no-op that keeps the scheduler's bookkeeping happy
         sched.step()
 
 
@@ -196,41 +197,38 @@ class _Stack:
     def score(self, *splits: Split) -> list[tuple[list[float], list[float]]]:
         """(losses, metrics) of every member on each whole split, with ``fit``'s NaN/inf rules.
 
-        Rows go through in chunks so the (K, rows, width) activations stay in the CPU cache.
+        The splits go through together, in chunks of rows small enough that the
+        (K, rows, width) activations stay in the CPU cache.
         """
-        return [self._score(sp) for sp in splits]
-
-    def _score(self, split: Split):
-        X, y, n, K = split.X, split.y, len(split.y), self.k
-        total = torch.zeros(K, dtype=torch.float64)  # summed loss, then summed hits or sq. error
-        hits = torch.zeros(K, dtype=torch.float64)
-        finite = torch.ones(K, dtype=torch.bool)
-        for s in range(0, n, _EVAL_ROWS):
-            out = self.forward(self.theta, X[s:s + _EVAL_ROWS])  # (K, rows, n_outputs)
-            yc = y[s:s + _EVAL_ROWS].expand(K, *y[s:s + _EVAL_ROWS].shape)
-            finite &= torch.isfinite(out).flatten(1).all(dim=1)
+        X = torch.cat([sp.X for sp in splits])
+        y = torch.cat([sp.y for sp in splits])
+        K, N = self.k, len(y)
+        per_row = torch.empty(K, N)  # loss (classification) or squared error, per example
+        hits = torch.empty(K, N)
+        ok = torch.empty(K, N, dtype=torch.bool)
+        for a in range(0, N, _EVAL_ROWS):
+            rows = slice(a, a + _EVAL_ROWS)
+            out = self.forward(self.theta, X[rows])  # (K, rows, n_outputs)
+            yc = y[rows].expand(K, *y[rows].shape)
+            ok[:, rows] = torch.isfinite(out).all(dim=2)
             if self.task == CLASSIFICATION:
-                total += F.cross_entropy(out.reshape(-1, out.shape[2]), yc.reshape(-1),
-                                         reduction="none").view(K, -1).sum(dim=1)
-                hits += (out.argmax(dim=2) == yc).sum(dim=1)
+                per_row[:, rows] = F.cross_entropy(out.reshape(-1, out.shape[2]), yc.reshape(-1),
+                                                   reduction="none").view(K, -1)
+                hits[:, rows] = out.argmax(dim=2) == yc
             else:
-                sq = ((out - yc) ** 2).flatten(1).sum(dim=1)
-                total += sq
-                hits += sq
-        if self.task == CLASSIFICATION:
-            loss, metric = total / n, hits / n
-        else:
-            sst = float(((y - y.mean(dim=0)) ** 2).sum().clamp_min(1e-12))
-            loss, metric = total / y.numel(), 1 - hits / sst
-        losses, metrics = [], []
-        for lo, me, ok in zip(loss.tolist(), metric.tolist(), finite.tolist()):
-            if not math.isfinite(lo) or not ok:
-                losses.append(lo if not math.isfinite(lo) else math.inf)
-                metrics.append(math.nan)
+                per_row[:, rows] = ((out - yc) ** 2).sum(dim=2)
+        results, a = [], 0
+        for sp in splits:
+            rows, n = slice(a, a + len(sp.y)), len(sp.y)
+            a += n
+            total = per_row[:, rows].sum(dim=1, dtype=torch.float64)
+            if self.task == CLASSIFICATION:
+                loss, metric = total / n, hits[:, rows].sum(dim=1, dtype=torch.float64) / n
             else:
-                losses.append(lo)
-                metrics.append(me)
-        return losses, metrics
+                sst = float(((sp.y - sp.y.mean(dim=0)) ** 2).sum().clamp_min(1e-12))
+                loss, metric = total / sp.y.numel(), 1 - total / sst
+            results.append(_fit_rules(loss, metric, ok[:, rows].all(dim=1)))
+        return results
 
     def train_epoch(self, X, y, order, batch_size, hyper, gens=None) -> torch.Tensor:
         """One pass: ``order`` (K, n) gives each member's minibatch order. Returns (steps, K) losses.
@@ -321,6 +319,19 @@ class _Stack:
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)  # PyTorch's fused CPU kernel (2.4 and later)
 
 
+def _fit_rules(loss, metric, finite) -> tuple[list[float], list[float]]:
+    """Per-member lists with fit's rules: a member with a non-finite output scores inf / NaN."""
+    losses, metrics = [], []
+    for lo, me, ok in zip(loss.tolist(), metric.tolist(), finite.tolist()):
+        if not math.isfinite(lo) or not ok:
+            losses.append(lo if not math.isfinite(lo) else math.inf)
+            metrics.append(math.nan)
+        else:
+            losses.append(lo)
+            metrics.append(me)
+    return losses, metrics
+
+
 def _member_masks(gens):
     """Dropout masks for a stack: each member draws its own from its generator, like ``fit``."""
     def draw(shape, keep):
@@ -346,7 +357,7 @@ class _Run:
     def __init__(self, data, members, clocks, *, depth, width, activation, dropout, optimizer,
                  batch_size, epochs, schedule, early_stopping, divergence_factor, train):
         self.data, self.train, self.members, self.clocks = data, train, members, clocks
-        self.batch_size, self.epochs = batch_size, epochs
+        self.batch_size, self.epochs, self.schedule = batch_size, epochs, schedule
         self.factor = divergence_factor
         self.nets = [mlp(data.n_features, data.n_outputs, depth=depth, width=width,
                          activation=activation, dropout=dropout, seed=m["seed"])
@@ -402,7 +413,8 @@ class _Run:
                              for k in self.alive])
         batch = self.stack.train_epoch(self.train.X, self.train.y, order, self.batch_size, hyper,
                                        [self.masks[k] for k in self.alive])
-        _tick(self.clocks)
+        if self.schedule not in (None, "constant"):  # a constant rate needs no clock
+            _tick(self.clocks)
         (tl, tm), (vl, vm) = self.stack.score(self.train, self.data.val)
         seconds = time.perf_counter() - start  # the whole stack's epoch, shared by its members
         stopped = []
