@@ -309,3 +309,40 @@ def test_two_processes_sharing_one_study_record_every_trial_once(tmp_path, moons
 def test_progress_bar_counts_trials(moons, capsys):
     tune.search(moons, SPACE, n_trials=3, epochs=1, progress=True)
     assert "3/3" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("config", [
+    {"lr": 1e-3, "depth": 2, "width": 64, "activation": "relu"},
+    {"lr": 1e-2, "depth": 1, "width": 16, "activation": "tanh"},
+    {"lr": 1e-4, "depth": 3, "width": 128, "activation": "relu"},
+])
+def test_race_table_curves_are_what_fit_gives(table, config):
+    """The table is real training: a stored curve is the one fit produces, up to rounding."""
+    data = hplab.load_dataset("digits", seed=0)
+    config = table.snap(config)
+    model = hplab.mlp(data.n_features, data.n_outputs, depth=config["depth"],
+                      width=config["width"], activation=config["activation"], seed=0)
+    hist = hplab.fit(model, data, optimizer="adam", lr=config["lr"], batch_size=64,
+                     epochs=table.epochs, seed=0)
+    np.testing.assert_allclose(table.curve(config), hist.val_loss, rtol=2e-3)
+
+
+def test_09_race_story_is_what_the_lesson_says(table):
+    """Lesson 09's race: what its text says about manual, grid and random search on this table."""
+    by_hand = [dict(lr=1e-3, depth=2, width=32, activation="relu"),
+               dict(lr=1e-2, depth=2, width=32, activation="relu"),
+               dict(lr=1e-1, depth=2, width=32, activation="relu"),
+               dict(lr=1e-3, depth=3, width=64, activation="relu"),
+               dict(lr=1e-2, depth=2, width=64, activation="tanh")]
+    race = tune.race(table, table.space(), methods=("manual", "grid", "random", "qmc", "tpe", "hyperband"),
+                     seeds=range(6), epochs=20, epoch_budget=400, configs=by_hand, n_startup_trials=8)
+    median = race.summary()["median_best_val_loss"]
+    _, best = table.best(epochs=20)
+    assert round(best, 3) == 0.128 and round(median["manual"], 3) == 0.156
+    scores = np.sort(table.scores(20).ravel())
+    top4 = scores[3]
+    assert scores[4] > 0.135 > top4 and round(4 / scores.size, 3) == 0.013
+    assert table.scores(20)[table.index(dict(lr=1e-2, depth=1, width=128, activation="tanh"))] <= top4
+    assert median["grid"] <= top4 < median.drop("grid").min()  # grid alone reaches the top four
+    assert abs(median["random"] - 0.147) < 0.003 and abs(median["tpe"] - median["random"]) < 0.005
+    assert round(1 - (1 - 4 / scores.size) ** 20, 2) == 0.23

@@ -6,8 +6,8 @@
 In a solution notebook, each answer sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
 (nbgrader's markers). The exercise keeps everything else and replaces each answer with a
 placeholder that raises ``NotImplementedError``. A comment starting with ``# Hint:`` right after
-``### BEGIN SOLUTION`` (and the comment lines that continue it) stays in the exercise. In a markdown cell the answer becomes an
-invitation to write your own.
+``### BEGIN SOLUTION`` (and the comment lines that continue it) stays in the exercise. In a
+markdown cell the answer becomes an invitation to write your own.
 
 A placeholder cell is tagged ``raises-exception`` (nbval then accepts its error), and so is every
 later code cell that uses a name defined in a tagged cell, since in the exercise those names are
