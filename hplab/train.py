@@ -1,7 +1,10 @@
 """The training engine: ``fit`` a model on a ``Data`` bundle and get a ``History`` back.
 
 Batches are sliced from tensors already in memory (no DataLoader), the optimizers and schedules
-are PyTorch's own, and a run that blows up ends quietly with ``status="diverged"``.
+are PyTorch's own, and a run that blows up ends quietly with ``status="diverged"``. For the
+networks ``mlp`` builds, the gradients come from the hand-written backward pass in
+``hplab.backprop`` and the optimizer runs PyTorch's fused kernel; any other model goes through
+autograd. Both give the same numbers up to float rounding (tests/test_backprop.py).
 
     >>> import hplab
     >>> data = hplab.load_dataset("moons", seed=0)
@@ -508,7 +511,7 @@ def _flat_parameters(model: nn.Module) -> tuple[list, bool]:
     For a plain stack of layers (what ``mlp`` builds), the parameters become views into one
     flat tensor, and their gradients views into its gradient, so the optimizer does a handful
     of large operations per step instead of a handful per layer. Every number sees the same
-    arithmetic, so results are bit-for-bit those of the per-layer optimizer, only sooner.
+    update rule as with the per-layer optimizer.
     """
     params = [p for p in model.parameters() if p.requires_grad]
     plain = isinstance(model, nn.Sequential) and all(
@@ -537,7 +540,7 @@ class _DirectStep:
     that detour is a third of a training step. After one ordinary step (which creates the
     optimizer state) this calls the same kernel with the same arguments, reading the
     hyperparameters from ``param_groups`` every time, so schedules still apply.
-    tests/test_train.py checks it against ``opt.step()`` bit for bit.
+    tests/test_backprop.py checks it against ``opt.step()`` bit for bit.
     """
 
     def __init__(self, opt: torch.optim.Optimizer):
