@@ -205,6 +205,12 @@ QUESTIONS = (
        score it on validation, with early stopping. Keep the best configuration and check it is
        not at the edge of the space. Retrain it on train plus validation and evaluate once on
        the test set.""", "08"),
+    _q("workflow", "Configuration B beat A by a little on one run each. Is B better?",
+       """Not necessarily: the same settings trained from another seed (starting weights and
+       minibatch order) land somewhere else, and that seed noise can be as large as the gap.
+       Train both with several seeds, compare the difference of the means with its spread (the
+       standard error), and only call B better when the gap clearly exceeds it. Rerunning the
+       top few candidates of a search with a handful of seeds settles the close calls.""", "08"),
     _q("workflow", "Should you memorize good default values for hyperparameters?",
        """Knowing typical starting points helps (Adam at 1e-3, batch 32 to 256, ReLU), but the good
        values depend on the data, the model and each other. What matters is knowing how each knob
