@@ -40,7 +40,7 @@ from .train import (
 
 MEMBER_KEYS = ("lr", "momentum", "betas", "eps", "weight_decay", "seed", "data_seed")
 _RMSPROP_ALPHA = 0.99  # make_optimizer's default smoothing constant for RMSprop
-_EVAL_ROWS = 512  # rows per chunk when scoring whole splits
+_EVAL_BYTES = 2 ** 21  # scoring works in chunks whose widest activations fit in about 2 MB
 
 
 # ----------------------------------------------------------------------------- members
@@ -125,6 +125,7 @@ class _Stack:
                                     for ps in zip(*(n.parameters() for n in nets))])
         self.state = {k: torch.zeros_like(self.theta) for k in self._state_names()}
         self.steps = 0  # members train in lockstep, so they share the step count
+        self._delta = None  # scratch space of the fused Adam step
         self.passes = Backprop.of(nets[0], task)
         self._owners()
 
@@ -206,8 +207,10 @@ class _Stack:
         per_row = torch.empty(K, N)  # loss (classification) or squared error, per example
         hits = torch.empty(K, N)
         ok = torch.empty(K, N, dtype=torch.bool)
-        for a in range(0, N, _EVAL_ROWS):
-            rows = slice(a, a + _EVAL_ROWS)
+        widest = max(max(s) for s in self.shapes)
+        chunk = min(1024, max(128, _EVAL_BYTES // (4 * K * widest)))
+        for a in range(0, N, chunk):
+            rows = slice(a, a + chunk)
             out = self.forward(self.theta, X[rows])  # (K, rows, n_outputs)
             yc = y[rows].expand(K, *y[rows].shape)
             ok[:, rows] = torch.isfinite(out).all(dim=2)
@@ -309,7 +312,11 @@ class _Stack:
                 p.mul_(1 - h["lr"] * h["weight_decay"])  # decoupled weight decay
             else:
                 _axpy(g, h["weight_decay"], p)  # L2 penalty: g += wd * p
-        delta = torch.zeros_like(p)
+        delta = self._delta
+        if delta is None or delta.shape != p.shape:
+            delta = self._delta = torch.zeros_like(p)  # reused: allocating it costs more
+        else:
+            delta.zero_()
         _FUSED_ADAM([delta], [g], [s["m"]], [s["v"]], [], [torch.tensor(float(self.steps))],
                     amsgrad=False, lr=1.0, beta1=h["beta1"], beta2=h["beta2"], weight_decay=0.0,
                     eps=h["eps"], maximize=False, grad_scale=None, found_inf=None)
