@@ -20,14 +20,14 @@ def seeded():
     """The lesson's own cells, run in order (without the plot and the progress bar)."""
     cells = _cells()
     namespace = {}
-    for key in ("l08-01", "l08-03", "l08-07", "l08-09", "l08-11"):
+    for key in ("c01", "c03", "c07", "c09", "c11"):
         exec(cells[key].replace("progress=True", "progress=False"), namespace)
-    exec(cells["l08-17b"].split("plots.seed_bands")[0], namespace)
+    exec(cells["c19"].split("plots.seed_bands")[0], namespace)
     return namespace["seeded"]
 
 
 def test_the_lesson_compares_the_two_best_with_eight_seeds_each():
-    code = _cells()["l08-17b"]
+    code = _cells()["c19"]
     assert 'result.trials.nsmallest(2, "val_loss")' in code
     assert "hplab.fit_seeds(data, seeds=range(8), epochs=10, **fixed, **c)" in code
 

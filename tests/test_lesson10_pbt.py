@@ -27,7 +27,7 @@ def finals(result):
 
 def test_the_lesson_runs_these_settings():
     cells = {c["id"]: "".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]}
-    code = cells["l10-20"]
+    code = cells["c20"]
     assert 'hplab.load_dataset("spirals", n_samples=400, noise=0.2, seed=0)' in code
     assert " ".join(code.split()).count(
         'settings = dict(population=8, epochs=24, interval=4, optimizer="adam", '

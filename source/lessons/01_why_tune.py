@@ -1,0 +1,114 @@
+# %% [markdown]
+# # 01 · Why tune? Four ways a training run goes wrong
+#
+# A network with the right architecture can still fail, just because of the settings it was
+# trained with. The failures come in four recognisable shapes, and each one calls for a different
+# fix — so the first skill is telling them apart.
+#
+# **After this lesson you will be able to explain**
+#
+# - **underfitting** (high bias), **overfitting** (high variance), **slow convergence** and
+#   **unstable training**, each in one sentence;
+# - which curve gives each one away, and what to try next for each.
+
+# %%
+import hplab
+from hplab import widgets
+
+# %% [markdown]
+# ## The four shapes
+#
+# | failure | what the curves do | what it means |
+# |---|---|---|
+# | **underfitting** | training loss stays high; accuracy low even on the training set | the model is too simple, or too restrained, to capture the pattern |
+# | **overfitting** | training loss keeps falling while the validation loss turns and climbs | the model learns the noise of its few training examples |
+# | **slow convergence** | the loss falls steadily but is still far from the bottom when time runs out | steps too small (or too few) |
+# | **unstable training** | the loss jumps up and down instead of settling, or explodes | steps too large |
+#
+# > **Predict first.** Four runs follow, one per failure, on the same kind of data. In which one
+# > will the orange (validation) line end *above* where it was at its best, while the blue line is
+# > still going down? In which one will both lines stay high and flat?
+
+# %%
+fig, results = widgets.compare_presets(["underfitting", "overfitting", "slow", "unstable"])
+
+# %% [markdown]
+# Each column is one run: its losses on top, what the network learned below, and the verdict of
+# `hplab.diagnose` in the title. Check your predictions:
+#
+# - **underfitting** — a model with no hidden layer can only draw a straight line, and no straight
+#   line separates two rings. Both losses stay high and level.
+# - **overfitting** — a large network and only 30 training examples. The training loss heads to
+#   zero; the validation loss bottoms out early (star) and then climbs. The boundary bends around
+#   individual points.
+# - **slow** — plain SGD with a tiny learning rate: the loss is still falling at the last epoch.
+# - **unstable** — an enormous learning rate: every step overshoots, and the loss bounces.
+
+# %% [markdown]
+# ## The numbers behind a verdict
+#
+# `diagnose` is not magic: it checks a handful of numbers in a fixed order and reports them as
+# `evidence`, so you can check each verdict against the curves yourself.
+
+# %%
+for name, r in results.items():
+    ev = r.diagnosis.evidence
+    print(f"{name:13s} -> {r.diagnosis.label:12s} loss fell {ev['loss_drop']:5.0%}, "
+          f"val rose {ev['val_rise']:5.0%} from its best, train-val gap {ev['gap']:+.2f}")
+
+# %%
+results["overfitting"].diagnosis
+
+# %% [markdown]
+# ## Your turn
+#
+# > **Predict first.** Click *overfitting* below. Which **single** knob would you change to turn
+# > it into a healthy run? Make your guess, then try it — and compare with the ghost.
+# > (Ideas: more training examples, fewer epochs, early stopping, weight decay, a smaller network.)
+
+# %%
+playground = widgets.Playground()
+playground
+
+# %% [markdown]
+# <div style="border-left: 4px solid #2a7ae2; padding: 0.6em 1em; background: #f3f7fd">
+#
+# **Takeaway**
+#
+# - Underfitting: bad on the training data itself → add capacity, train longer, regularize less.
+# - Overfitting: good on training, worse on validation, and the gap grows → more data,
+#   regularization, early stopping, a smaller model.
+# - Slow: still improving when training ends → larger learning rate, adaptive optimizer, more epochs.
+# - Unstable: the loss jumps or explodes → smaller learning rate, warm-up, larger batches.
+#
+# </div>
+
+# %% [markdown]
+# ## Interview questions
+#
+# **1. Your training accuracy is 99% and validation accuracy 80%. What is happening, and what do you try?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Overfitting (high variance): the model has fitted the training set, noise included. Try, roughly
+# in order of cost: early stopping on validation loss, weight decay or dropout, a smaller model,
+# data augmentation or more data. Check that the validation set comes from the same distribution.
+# </details>
+#
+# **2. Both training and validation loss are high and close together. Is more data the answer?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Usually not. That is underfitting (high bias): the model cannot even fit the data it has. More
+# of the same data will not help; more capacity, less regularization, better features or longer
+# training will. Also rule out a learning rate so small that training simply has not got far yet.
+# </details>
+#
+# **3. How do you tell "slow" from "unstable" from the loss curve alone?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Slow: smooth and still going down at the end — the steps are too small. Unstable: jagged, with
+# the loss going back up between epochs (or shooting to infinity) — the steps are too large. They
+# call for opposite changes to the learning rate.
+# </details>

@@ -1,0 +1,141 @@
+# %% [markdown]
+# # 07 · Epochs and early stopping
+#
+# An **epoch** is one full pass over the training set. Too few and the network has not learned
+# enough yet; too many and it starts learning the noise in its training examples. Rather than
+# guessing the right number, we can let the validation loss decide when to stop.
+#
+# **After this lesson you will be able to explain**
+#
+# - what too few and too many epochs look like in the curves;
+# - how early stopping works: what *patience* and *min_delta* mean;
+# - why you should restore the weights of the best epoch, not keep the last ones.
+
+# %%
+import hplab
+from hplab import widgets
+
+# %% [markdown]
+# ## Too few, too many, and just stopping in time
+#
+# The setting: a 3 × 64 network, 30 training examples of the moons with some noise, Adam at 0.001.
+#
+# > **Predict first.** After how many epochs will the validation loss be at its lowest: 3, about
+# > 15, or about 150? And what will the training loss do after that point?
+
+# %%
+fig, runs = widgets.compare_presets(["too few epochs", "too many epochs", "early stopping"],
+                                    cls=widgets.EarlyStoppingLab)
+
+# %% [markdown]
+# - **3 epochs**: both losses are still dropping steeply — stopping here wastes easy progress.
+# - **150 epochs**: the validation loss is lowest around epoch 15 (the star), then turns and
+#   climbs, while the training loss keeps sinking. Everything after the turn makes the model
+#   *worse* on new data.
+# - **early stopping** watches the validation loss and ends the run once it has not improved for
+#   10 epochs (the dotted line), then puts back the weights from the best epoch.
+#
+# Look at the accuracies under the pictures, though: the 150-epoch network scores a little
+# *higher* than the early-stopped one. Its validation loss climbed because it became
+# over-confident — the few points it gets wrong, it gets wrong with near certainty — while its
+# share of right answers held up. Loss and accuracy can disagree; stop on the number you care
+# about (`EarlyStopping(monitor="val_metric")` watches accuracy instead), and remember that with
+# only 200 validation points a difference of 0.03 is six examples.
+#
+# ## Early stopping by hand
+#
+# `hplab.EarlyStopping` follows the same rules as Keras: it monitors a number (the validation
+# loss by default), counts epochs without an improvement larger than `min_delta`, stops after
+# `patience` such epochs, and with `restore_best_weights=True` reloads the best epoch's weights.
+
+# %%
+full = hplab.load_dataset("moons", n_samples=1000, noise=0.3, seed=0)
+data = full.subset(30, seed=0)
+model = hplab.mlp(2, 2, depth=3, width=64, seed=0)
+stopper = hplab.EarlyStopping(patience=10, min_delta=0.0, restore_best_weights=True)
+hist = hplab.fit(model, data, lr=1e-3, batch_size=16, epochs=150, early_stopping=stopper)
+print(hist.status, "| stopped at epoch", hist.stopped_epoch, "| best epoch", hist.best_epoch)
+print("validation loss now:", round(hplab.evaluate(model, data, split="val")["loss"], 4),
+      "| best seen:", round(hist.best_val_loss, 4), "| last epoch:", round(hist.val_loss[-1], 4))
+
+# %% [markdown]
+# The model we are left with scores exactly the best validation loss seen, not the (worse) loss of
+# the last epoch: the best weights were restored.
+#
+# ## Patience and min_delta
+#
+# **Patience** is how many disappointing epochs we tolerate. Validation curves are noisy; with a
+# patience of 1, a single unlucky epoch ends training. **min_delta** is how much better a new value
+# must be to count as an improvement at all; a larger value ignores tiny gains and stops sooner.
+#
+# > **Predict first.** Which stops earliest: patience 1, patience 10, or patience 10 with
+# > min_delta 0.02?
+
+# %%
+for patience, delta in [(1, 0.0), (10, 0.0), (10, 0.02)]:
+    net = hplab.mlp(2, 2, depth=3, width=64, seed=0)
+    stop = hplab.EarlyStopping(patience=patience, min_delta=delta)
+    h = hplab.fit(net, data, lr=1e-3, batch_size=16, epochs=150, early_stopping=stop)
+    val = hplab.evaluate(net, data, split="val")["loss"]
+    print(f"patience {patience:2d}, min_delta {delta:.2f}: stopped at epoch "
+          f"{h.stopped_epoch}, best epoch {h.best_epoch}, validation loss {val:.3f}")
+
+# %% [markdown]
+# Here the validation curve is smooth, so even a patience of 1 happened to stop near the best
+# epoch, and a min_delta of 0.02 stopped too soon, before the last small gains. Real validation
+# curves are often bumpier (few validation examples, small batches, noisy labels); there a patience
+# of 1 stops at the first bump. A patience of 5–20 epochs is a common starting point.
+#
+# ## Your turn
+#
+# > **Predict first.** Set *patience* to 10 and untick *restore best weights*. Will the final
+# > validation loss be the best one or the last one? Read the line under the figure to check.
+# > Then raise *label noise*: does the best epoch come earlier or later?
+
+# %%
+lab = widgets.EarlyStoppingLab()
+lab
+
+# %% [markdown]
+# <div style="border-left: 4px solid #2a7ae2; padding: 0.6em 1em; background: #f3f7fd">
+#
+# **Takeaway**
+#
+# - Too few epochs underfit; too many overfit once the validation loss turns upward.
+# - Early stopping lets the validation loss choose the number of epochs: stop after `patience`
+#   epochs without an improvement of more than `min_delta`.
+# - Restore the best epoch's weights; the last epoch is, by construction, past the best.
+# - The validation set now takes part in training decisions, so judge the final model on the
+#   untouched test set.
+#
+# </div>
+
+# %% [markdown]
+# ## Interview questions
+#
+# **1. How does early stopping prevent overfitting, and what does "patience" control?**
+#
+# <details><summary>Show an answer</summary>
+#
+# It monitors the validation loss during training and stops once it has not improved for
+# `patience` epochs, ideally restoring the weights from the best epoch. It limits how long the
+# model can keep fitting noise. Patience trades reacting quickly against being fooled by noisy
+# validation curves: too small stops on a random bump, too large wastes epochs.
+# </details>
+#
+# **2. Why restore the best weights instead of keeping the final ones?**
+#
+# <details><summary>Show an answer</summary>
+#
+# By the time early stopping fires, the model has trained `patience` epochs past its best
+# validation score, usually getting a little worse. Restoring the best checkpoint gives the model
+# that actually scored best — at the cost of keeping one copy of the weights in memory.
+# </details>
+#
+# **3. If you use the validation set for early stopping, can you report its score as your final result?**
+#
+# <details><summary>Show an answer</summary>
+#
+# No. Choosing the stopping epoch (like any hyperparameter) on the validation set makes its score
+# optimistic. Report the score on a separate test set that played no part in any decision.
+# </details>

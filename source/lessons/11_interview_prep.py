@@ -1,0 +1,126 @@
+# %% [markdown]
+# # 11 · Interview preparation
+#
+# Interviewers rarely ask for a number. They ask **why**: why a learning rate diverges, why a big
+# network overfits, why random search often beats a grid, why the test set is touched once. This
+# lesson has three parts:
+#
+# 1. **A tuning workflow, told the way a candidate would tell it**, each step run live on the
+#    handwritten digits so you can point at real numbers.
+# 2. **Flash cards and a self-scoring quiz**: over 25 questions with model answers, each pointing
+#    to the lesson (and dashboard preset) where you can watch the effect happen.
+# 3. A pointer to the one-page cheat sheet, `CHEATSHEET.md`, for the night before.
+
+# %%
+import hplab
+from hplab import interview, tune, widgets
+
+# %% [markdown]
+# ## Part 1 · "Walk me through how you would tune this model"
+#
+# Read each quote aloud, then run the cell that backs it up. A good answer names the step,
+# the reason, and what could go wrong.
+#
+# ### Step 1 · Split the data
+#
+# > *"Before anything else I split the data into training, validation and test sets. I train on
+# > the first, make every choice on the second, and keep the third sealed until the very end."*
+
+# %%
+data = hplab.load_dataset("digits", n_samples=700, seed=0)  # 8x8 images, 10 classes
+print(data)
+print("test set looked at so far:", data.test_reads, "times")
+
+# %% [markdown]
+# ### Step 2 · A baseline, and read its curves
+#
+# > *"I start from sensible defaults, Adam at 1e-3 with a small network, and read the curves:
+# > is it underfitting, overfitting, unstable? That tells me which knobs to search first."*
+
+# %%
+model = hplab.mlp(data.n_features, data.n_outputs, depth=1, width=32, seed=0)
+baseline = hplab.fit(model, data, lr=1e-3, epochs=10, seed=0)
+hplab.diagnose(baseline)
+
+# %% [markdown]
+# ### Step 3 · Bracket the learning rate
+#
+# > *"The learning rate matters most, so I bracket it with a range test: one short run with the
+# > rate growing every step. The search range goes around the rate where the loss falls fastest,
+# > on a log scale."*
+
+# %%
+found = hplab.lr_range_test(hplab.mlp(64, 10, depth=1, width=32, seed=0), data, steps=60, seed=0)
+print(f"suggested rate {found.suggestion:.3g}: {found.explanation}")
+
+# %% [markdown]
+# ### Step 4 · A small search space, a method and a budget
+#
+# > *"With a budget of eight trials I tune only two knobs: the learning rate on a log scale around
+# > what the range test found, and the width as a few powers of two. I use TPE,
+# > a Bayesian method, because it learns from earlier trials; with many cheap trials random
+# > search would do too."*
+
+# %%
+space = {"lr": tune.LogUniform(1e-3, 1e-1), "width": tune.Choice([16, 32, 64])}
+result = tune.search(data, space, method="tpe", n_trials=8, epochs=8, seed=0, n_startup_trials=4)
+result.trials[["lr", "width", "val_loss", "val_metric"]].sort_values("val_loss").head(3)
+
+# %% [markdown]
+# ### Step 5 · Sanity-check the winner
+#
+# > *"I rank trials by validation loss. Before I trust the best one I check that it is not at the
+# > edge of a range: if it is, the true optimum may lie outside, and I widen the space."*
+
+# %%
+print("best:", result.best_params)
+print("warnings:", result.health_check() or "none, the best values sit inside their ranges")
+
+# %% [markdown]
+# ### Step 6 · Retrain, then test once
+#
+# > *"Finally I retrain the chosen configuration on training plus validation data and evaluate it
+# > on the test set exactly once. That single number is my estimate for new data; I do not tune
+# > anything after seeing it."*
+
+# %%
+final = tune.final_evaluation(data, result, seed=0)
+print(final)
+
+# %% [markdown]
+# ## Part 2 · Flash cards
+#
+# Read a question, answer it out loud, then reveal the model answer. Each answer says where the
+# course shows it live: open that lesson and click the preset.
+
+# %%
+widgets.FlashCards(seed=0)
+
+# %% [markdown]
+# ## Self-scoring quiz
+#
+# Same questions, shuffled. After revealing, be honest: **I knew it** or **Not yet**. At the end
+# you see your score by topic, and *Drill the missed ones* starts a round with only those.
+# Choose a topic to focus on one area.
+
+# %%
+widgets.InterviewQuiz(seed=0)
+
+# %% [markdown]
+# No widgets (for example in a static view)? The same questions as fold-out cards:
+
+# %%
+from IPython.display import Markdown
+
+Markdown(interview.as_markdown(interview.questions("learning rate")))
+
+# %% [markdown]
+# ## Part 3 · The night before
+#
+# - `CHEATSHEET.md`: each hyperparameter with its symptom when too low and too high and what
+#   to try, and each tuning method with when to use it and what it costs.
+# - The exercises in `exercises/` check your work instantly; the answers are in `solutions/`.
+#
+# > **Takeaway.** Don't memorize values; explain cause and effect, name the symptom on the
+# > curves, and walk through the workflow: split, baseline, bracket the rate, search a small
+# > space, sanity-check, retrain, test once.
