@@ -20,6 +20,7 @@ from .surfaces import (
     describe_path,
     loss_grid,
     optimizer_path,
+    slope_steps,
 )
 from .sweep import fit_many, fit_seeds, lr_sweep, pbt, seed_band
 from .train import (
@@ -45,7 +46,7 @@ __all__ = [
     "fit_many", "fit_seeds", "lr_sweep", "pbt", "seed_band",
     "LRRangeTest", "lr_range_test", "suggest_lr",
     "SURFACES", "OptimizerPath", "Surface", "compare_paths", "describe_path", "loss_grid",
-    "optimizer_path",
+    "optimizer_path", "slope_steps",
     "tune",
     "checks", "interview",
 ]

@@ -213,6 +213,37 @@ def optimizer_path(surface, optimizer: str = "sgd", *, lr: float | None = None, 
                 diverged)
 
 
+def slope_steps(optimizer: str = "momentum", *, steps: int = 40, gradient=(1.0, 0.01),
+                lr: float = 1.0, momentum: float | None = None, betas=(0.9, 0.999)) -> np.ndarray:
+    """Each update an optimizer makes on a straight slope, in units of ``lr``: ``(steps, 2)``.
+
+    The loss is the plane ``gradient[0] * x + gradient[1] * y``, so the gradient never changes
+    and every difference between the rows comes from the optimizer itself. Plain SGD moves
+    ``lr * gradient`` every step; momentum's velocity builds up to ``lr * gradient / (1 - momentum)``,
+    ten times more with 0.9; Adam moves about ``lr`` along every weight, steep or flat.
+
+    Example:
+        >>> slope_steps("momentum", steps=200)[-1].round(2)   # downhill, so negative
+        array([-10. ,  -0.1])
+    """
+    optimizer = check.choice("optimizer", optimizer, OPTIMIZERS)
+    steps = check.integer("steps", steps, low=1, high=100_000)
+    lr = check.positive("lr", lr)
+    if not isinstance(gradient, (tuple, list, np.ndarray)) or len(gradient) != 2:
+        raise TypeError(f"gradient must be a pair (gx, gy), got {gradient!r}")
+    g = torch.tensor([check.number(f"gradient[{i}]", v) for i, v in enumerate(gradient)],
+                     dtype=torch.float64)
+    w = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    opt = make_optimizer([w], optimizer, lr=lr, momentum=momentum, betas=betas)
+    points = [w.detach().clone()]
+    for _ in range(steps):
+        opt.zero_grad(set_to_none=True)
+        (g * w).sum().backward()
+        opt.step()
+        points.append(w.detach().clone())
+    return np.diff(torch.stack(points).numpy(), axis=0) / lr
+
+
 def compare_paths(surface, optimizers=OPTIMIZERS, *, steps: int = 50, lrs: dict | None = None,
                   start=None) -> dict:
     """One :class:`OptimizerPath` per optimizer, all from the same start: ``{name: OptimizerPath}``.

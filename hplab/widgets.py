@@ -813,7 +813,8 @@ class PathExplorer(Dashboard):
         "momentum": Preset(dict(optimizer="momentum", lr=0.12), "converged",
                            "Momentum cancels the bouncing and speeds along the floor."),
         "Adam": Preset(dict(optimizer="adam", lr=0.3), "converged",
-                       "Adam takes equal-sized steps on both weights: it heads straight down."),
+                       "Equal-sized steps on both weights: Adam dives diagonally into the "
+                       "valley, then swings along its floor."),
     }
 
     def __init__(self, *, surface: str = "valley", steps: int = 50, live: bool = False,

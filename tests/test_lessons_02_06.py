@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import hplab
-from hplab import widgets
+from hplab import comparisons, widgets
 from hplab.models import ACTIVATIONS, linear_layers
 
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
@@ -108,18 +108,40 @@ def test_04_adam_beta1_memory_overshoots_when_long():
     assert paths[0.99].points[:, 0].max() > 1.0    # sailed past the minimum at x = 0
 
 
-def test_04_adam_and_adamw_lead_on_the_spirals():
+def _closest_first(start=None):
+    paths = hplab.compare_paths("valley", ["sgd", "momentum", "adam"], steps=50, start=start)
+    dist = {name: p.distance_to((0, 0)) for name, p in paths.items()}
+    return dist["momentum"] < 0.3 * dist["adam"] and dist["adam"] < 0.5 * dist["sgd"]
+
+
+def test_04_momentum_gets_closest_then_adam_then_sgd_from_most_starts():
+    assert _closest_first()  # the lesson's start
+    starts = [np.random.default_rng(s).uniform([-8.5, -1.4], [-4, 1.4]) for s in range(1, 6)]
+    assert sum(_closest_first(tuple(start)) for start in starts) >= 4
+
+
+def _adam_pair_leads(race, i):
+    rest = min(race[n][i].train_loss[-1] for n in ("sgd", "momentum", "nesterov", "rmsprop"))
+    return max(race["adam"][i].train_loss[-1], race["adamw"][i].train_loss[-1]) < 0.6 * rest
+
+
+SPIRAL_RATES = dict(sgd=0.3, momentum=0.03, nesterov=0.03, rmsprop=0.003, adam=0.01, adamw=0.01)
+
+
+def test_04_adam_and_adamw_lead_on_the_spirals_on_almost_every_seed():
     spirals = hplab.load_dataset("spirals", n_samples=600, seed=0)
-    rates = dict(sgd=0.3, momentum=0.03, nesterov=0.03, rmsprop=0.003, adam=0.01, adamw=0.01)
-    final = {}
-    for name, lr in rates.items():
-        hist = hplab.fit(_net(), spirals, optimizer=name, lr=lr, epochs=30, seed=0,
-                         weight_decay=0.01 if name == "adamw" else 0.0)
-        final[name] = hist.train_loss[-1]
-    order = sorted(final, key=final.get)
-    assert set(order[:2]) == {"adam", "adamw"}
-    assert set(order[2:4]) == {"momentum", "nesterov"}
-    assert final["adam"] < 0.3 * final["momentum"]
+    race = comparisons.optimizer_race(spirals, SPIRAL_RATES, seeds=[0, 6, 7, 8, 9, 10],
+                                      weight_decay={"adamw": 0.01})
+    first = hplab.fit(_net(), spirals, optimizer="adam", lr=0.01, epochs=30, seed=0)
+    assert race["adam"][0].train_loss[-1] == pytest.approx(first.train_loss[-1], rel=1e-3)
+    assert _adam_pair_leads(race, 0)                                    # the lesson's seed
+    assert sum(_adam_pair_leads(race, i) for i in range(1, 6)) >= 4     # and other seeds
+
+
+def test_04_momentum_at_a_tenth_of_sgds_rate_moves_as_far_along_a_steady_slope():
+    sgd = hplab.slope_steps("sgd", steps=100)
+    momentum = hplab.slope_steps("momentum", steps=100)
+    assert momentum[-1, 0] / 10 == pytest.approx(sgd[-1, 0], rel=1e-3)
 
 
 # ----------------------------------------------------------------------------- lesson 05

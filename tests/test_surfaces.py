@@ -14,6 +14,7 @@ from hplab.surfaces import (
     get_surface,
     loss_grid,
     optimizer_path,
+    slope_steps,
 )
 
 A, B = 0.04, 4.0  # curvatures of the valley along x and across it (y)
@@ -151,3 +152,27 @@ def test_describe_path_names_what_the_path_did(optimizer, lr, label):
     assert verdict.explanation and verdict.advice
     with pytest.raises(TypeError, match="path must be an OptimizerPath"):
         describe_path(verdict)
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.9, 0.99])
+def test_momentum_step_on_a_steady_slope_grows_to_lr_over_one_minus_beta(beta):
+    steps = slope_steps("momentum", momentum=beta, steps=2000, gradient=(1.0, 0.01), lr=0.1)
+    np.testing.assert_allclose(steps[0], [-1.0, -0.01])            # the first step: lr x gradient
+    np.testing.assert_allclose(steps[-1], [-1 / (1 - beta), -0.01 / (1 - beta)], rtol=1e-6)
+
+
+def test_sgd_steps_copy_the_gradient_and_adam_steps_are_lr_on_every_weight():
+    np.testing.assert_allclose(slope_steps("sgd", steps=5, gradient=(2.0, 0.01)), [[-2.0, -0.01]] * 5)
+    adam = slope_steps("adam", steps=50, gradient=(2.0, 0.01), lr=0.3)
+    np.testing.assert_allclose(adam, -np.ones((50, 2)), rtol=1e-5)   # steep or flat: lr
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(optimizer="lion"), ValueError, "optimizer 'lion' is unknown"),
+    (dict(gradient=(1.0,)), TypeError, "gradient must be a pair"),
+    (dict(lr=-1), ValueError, "lr must be > 0, got -1"),
+    (dict(steps=0), ValueError, "steps must be >= 1, got 0"),
+])
+def test_slope_steps_rejects_bad_input(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        slope_steps(**kwargs)
