@@ -721,10 +721,12 @@ class BatchSizeLab(Dashboard):
     PRESETS = {
         "small batches": Preset(dict(batch_size=8, lr=0.1), "good",
                                 "8 examples per step: 25 noisy steps per epoch."),
-        "one big batch, same rate": Preset(dict(batch_size=128, lr=0.03), "good",
-                                           "128 per step at a small rate: smooth, few steps."),
-        "big batch, scaled rate": Preset(dict(batch_size=128, lr=1.0), "good",
-                                         "128 per step with the rate raised to match."),
+        "one big batch, same rate": Preset(dict(batch_size=128, lr=0.1), "good",
+                                           "128 per step at the small batches' rate (0.1): "
+                                           "smooth, but only 2 steps per epoch."),
+        "big batch, scaled rate": Preset(dict(batch_size=128, lr=1.6), "good",
+                                         "128 per step, 16 times the batch of 8, with the rate "
+                                         "raised 16 times to 1.6."),
         "too big a rate": Preset(dict(batch_size=128, lr=10.0), "diverged",
                                  "Scaling the rate up has a limit: past it, training blows up."),
     }

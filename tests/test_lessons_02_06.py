@@ -152,29 +152,66 @@ def _batch_run(data, batch_size, lr=0.1, epochs=20):
                      seed=0)
 
 
-def test_05_larger_batches_fewer_steps_and_a_smoother_loss(moons):
-    runs = {b: _batch_run(moons, b) for b in (8, 32, 128)}
-    steps = [runs[b].steps_per_epoch for b in (8, 32, 128)]
-    assert steps == [math.ceil(moons.n_train / b) for b in (8, 32, 128)] == [38, 10, 3]
-    assert [len(runs[b].batch_loss) for b in (8, 32, 128)] == [20 * s for s in steps]
-    jumps = [np.abs(np.diff(runs[b].batch_loss)).mean() for b in (8, 32, 128)]
-    assert jumps[0] > jumps[1] > jumps[2] and jumps[0] > 2 * jumps[2]
-    assert runs[8].train_loss[-1] < runs[128].train_loss[-1]   # more steps in the same epochs
+OTHER_SEEDS = (6, 7, 8, 9, 10)
 
 
-def test_05_same_steps_same_progress_and_the_scaled_rate_catches_up(moons):
-    small, big = _batch_run(moons, 16, epochs=10), _batch_run(moons, 128, epochs=64)
-    assert abs(len(small.batch_loss) - len(big.batch_loss)) <= 2
-    assert big.train_loss[-1] == pytest.approx(small.train_loss[-1], rel=0.05)
-    small20, big_same, big_scaled = (_batch_run(moons, 16), _batch_run(moons, 128),
-                                     _batch_run(moons, 128, lr=0.8))
-    assert big_scaled.train_loss[-1] < 0.6 * big_same.train_loss[-1]
-    assert big_scaled.train_loss[-1] < 1.1 * small20.train_loss[-1]
-    assert big_scaled.train_loss[0] > 1.5   # the full scaled rate jolts the untrained network
-    warm = hplab.fit(_net(), moons, optimizer="sgd", lr=0.8, batch_size=128, epochs=20,
-                     schedule="warmup", seed=0)
-    assert max(warm.train_loss[:3]) < 0.4 * big_scaled.train_loss[0]   # warm-up: no jolt
-    assert warm.train_loss[-1] == pytest.approx(big_scaled.train_loss[-1], rel=0.1)
+def _batch_seeds(data, batch_size, lr=0.1, epochs=20, schedule=None, seeds=(0,) + OTHER_SEEDS):
+    """The lesson's runs (fit_seeds, 2 x 32, plain SGD) on its seed 0 and five others."""
+    return hplab.fit_seeds(data, seeds, optimizer="sgd", lr=lr, batch_size=batch_size,
+                           epochs=epochs, schedule=schedule, depth=2, width=32)
+
+
+def _holds_on_lesson_seed_and_4_of_5(flags):
+    flags = list(flags)
+    return flags[0] and sum(flags[1:]) >= 4
+
+
+def test_05_fit_seeds_member_is_the_single_run_of_the_same_seed(moons):
+    assert _batch_seeds(moons, 32, epochs=3, seeds=[0])[0].batch_loss == pytest.approx(
+        _batch_run(moons, 32, epochs=3).batch_loss, rel=1e-4)
+
+
+def test_05_small_batches_noisier_and_more_steps_on_almost_every_seed(moons):
+    runs = {b: _batch_seeds(moons, b) for b in (8, 32, 128)}
+    assert [runs[b][0].steps_per_epoch for b in (8, 32, 128)] == [38, 10, 3]
+    jumps = {b: [comparisons.minibatch_jumps(h) for h in runs[b]] for b in runs}
+    assert _holds_on_lesson_seed_and_4_of_5(
+        j8 > j32 > j128 and j8 > 1.5 * j128 for j8, j32, j128 in zip(*jumps.values()))
+    assert _holds_on_lesson_seed_and_4_of_5(   # more steps, lower loss after the same epochs
+        s.train_loss[-1] < 0.7 * b.train_loss[-1] for s, b in zip(runs[8], runs[128]))
+
+
+def test_05_gradient_noise_falls_like_one_over_sqrt_batch(moons):
+    ratios = []
+    for seed in (0,) + OTHER_SEEDS:
+        noise = comparisons.gradient_noise(_net(seed), moons, [4, 16], draws=100, seed=seed)
+        ratios.append(noise[4] / noise[16])
+    assert _holds_on_lesson_seed_and_4_of_5(1.7 < r < 2.6 for r in ratios)   # 2, far from 4
+
+
+def test_05_same_steps_same_progress_and_the_scaled_rate_closes_the_gap(moons):
+    small, big = _batch_seeds(moons, 16, epochs=10), _batch_seeds(moons, 128, epochs=64)
+    assert abs(len(small[0].batch_loss) - len(big[0].batch_loss)) <= 2
+    assert _holds_on_lesson_seed_and_4_of_5(
+        abs(b.train_loss[-1] / s.train_loss[-1] - 1) < 0.12 for s, b in zip(small, big))
+    s16, b64, k64 = _batch_seeds(moons, 16), _batch_seeds(moons, 64), _batch_seeds(moons, 64, lr=0.4)
+    assert _holds_on_lesson_seed_and_4_of_5(
+        k.train_loss[-1] < 0.8 * b.train_loss[-1]
+        and b.train_loss[-1] - k.train_loss[-1] > 0.6 * (b.train_loss[-1] - s.train_loss[-1])
+        for s, b, k in zip(s16, b64, k64))
+
+
+def test_05_warm_up_calms_the_first_epochs_at_sixteen_times_the_rate(moons):
+    cold = [max(h.train_loss[:3]) for h in _batch_seeds(moons, 128, lr=1.6)]
+    calm = [max(h.train_loss[:3]) for h in _batch_seeds(moons, 128, lr=1.6, schedule="warmup")]
+    assert cold[0] > 2 * calm[0]
+    assert _holds_on_lesson_seed_and_4_of_5(c > w for c, w in zip(cold, calm))
+    assert np.median(cold) > 1.5 * np.median(calm)
+
+
+def test_05_a_batch_larger_than_the_data_is_refused_with_the_rule_and_value(moons):
+    with pytest.raises(ValueError, match=r"batch_size must be <= the training split size \(300\)"):
+        _batch_run(moons, 301, epochs=1)
 
 
 # ----------------------------------------------------------------------------- lesson 06
