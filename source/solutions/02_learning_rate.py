@@ -37,6 +37,10 @@ predictions = {1e-4: "slow", 1e-2: "good", 1.0: "diverged"}
 # Write `train(lr)`: a fresh network (`depth=2, width=32, seed=0`) trained with
 # `optimizer="momentum"` for 30 epochs at rate `lr`. A fresh network each time, so the rate is the only
 # difference between the runs.
+#
+# The check after the plot looks at the runs first: if they show a problem in `train()` (one network
+# trained again and again, a rate that was not passed on), it names that before it compares your
+# predictions.
 
 # %%
 def train(lr):
@@ -62,15 +66,20 @@ checks.learning_rate_predictions(predictions, runs)
 # %% [markdown]
 # ## Task 3 · Pick a rate
 #
-# Which rate would you keep? Choose by the number that measures what we care about: how well the
-# model does on data it did not train on.
+# Write `pick_rate(runs)`: it returns the rate you would keep. Choose by the number that measures what we care
+# about: how well the model does on data it did not train on. The check tries your rule on your
+# runs, and on runs of its own where the lowest training loss and the lowest validation loss
+# belong to different rates.
 
 # %%
-### BEGIN SOLUTION
-# Hint: best_lr = the rate whose run has the smallest best_val_loss
-best_lr = min(runs, key=lambda lr: runs[lr].best_val_loss)
-### END SOLUTION
-checks.best_learning_rate(best_lr, runs)
+def pick_rate(runs):
+    ### BEGIN SOLUTION
+    # Hint: return the key of runs whose History has the smallest best_val_loss
+    return min(runs, key=lambda lr: runs[lr].best_val_loss)
+    ### END SOLUTION
+
+
+checks.best_learning_rate(pick_rate, runs)
 
 # %% [markdown]
 # > **Takeaway.** Too small a rate wastes epochs: the loss is still falling when time runs out. Too
