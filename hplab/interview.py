@@ -162,8 +162,9 @@ QUESTIONS = (
     _q("tuning methods", "What does Bayesian optimization add over random search?",
        """It learns from finished trials: a model of score versus hyperparameters (a Gaussian
        process, or TPE in Optuna) proposes the next point where improvement looks likely,
-       balancing exploring the unknown with exploiting good regions. It finds good settings in
-       fewer trials, at the price of a sequential, more complex search.""", "09"),
+       balancing exploring the unknown with exploiting good regions. Once it has a few tens of
+       finished trials to learn from it finds good settings in fewer trials (before that it is no
+       better than random), at the price of a sequential, more complex search.""", "09"),
     _q("tuning methods", "What is pruning, and when does it save time?",
        """Stopping unpromising trials early, from their intermediate validation scores (for example
        Optuna's median or successive-halving pruners). Most of a search's budget goes on bad

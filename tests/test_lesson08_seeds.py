@@ -1,48 +1,81 @@
-"""Lesson 08's seed check: the two best configurations of its search, eight seeds each, tell
-what the text says: a real edge on average, yet single runs that could flip the order."""
+"""Lesson 08's seed check, through the functions the lesson calls (tune.search, top_configs,
+compare_seeds): the winner's edge over the runner-up is real on average, on the lesson's eight
+seeds and on five other sets of eight, while single runs can overlap."""
 
-import json
-import math
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "lessons" / "08_tuning_workflow.ipynb"
+import hplab
+from hplab import tune
 
-
-def _cells():
-    return {c["id"]: "".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]}
+# the lesson's search, as its cells set it up
+SPACE = {"lr": tune.LogUniform(1e-4, 1.0), "width": tune.Int(16, 128, log=True),
+         "depth": tune.Int(1, 3), "activation": tune.Choice(["relu", "tanh"])}
+BUDGET = dict(method="tpe", n_trials=12, epochs=10, n_startup_trials=5, seed=0)
+FIXED = {"batch_size": 64}
 
 
 @pytest.fixture(scope="module")
-def seeded():
-    """The lesson's own cells, run in order (without the plot and the progress bar)."""
-    cells = _cells()
-    namespace = {}
-    for key in ("c01", "c03", "c07", "c09", "c11"):
-        exec(cells[key].replace("progress=True", "progress=False"), namespace)
-    exec(cells["c19"].split("plots.seed_bands")[0], namespace)
-    return namespace["seeded"]
+def data():
+    return hplab.load_dataset("digits", seed=0)
 
 
-def test_the_lesson_compares_the_two_best_with_eight_seeds_each():
-    code = _cells()["c19"]
-    assert 'result.trials.nsmallest(2, "val_loss")' in code
-    assert "hplab.fit_seeds(data, seeds=range(8), epochs=10, **fixed, **c)" in code
+@pytest.fixture(scope="module")
+def result(data):
+    return tune.search(data, SPACE, fixed=FIXED, **BUDGET)
 
 
-def test_the_winner_stays_ahead_on_average_by_about_four_standard_errors(seeded):
-    (first, a), (second, b) = [(name, np.array([h.best_val_loss for h in runs]))
-                               for name, runs in seeded.items()]
-    assert first.startswith("#1") and second.startswith("#2") and len(a) == len(b) == 8
-    gap = b.mean() - a.mean()
-    assert 0.05 < gap < 0.09  # "ahead by about 0.07"
-    standard_error = math.sqrt(a.var() / len(a) + b.var() / len(b))
-    assert 3.0 < gap / standard_error < 5.0  # "roughly four times the standard error"
+@pytest.fixture(scope="module")
+def groups(data, result):
+    """The lesson's seeds 0-7, then five other sets of eight (8-15, ..., 40-47)."""
+    top2 = tune.top_configs(result, 2)
+    return tune.compare_seeds(data, top2, seeds=range(48), epochs=10).groups(8)
 
 
-def test_single_seeds_could_flip_the_order(seeded):
-    a, b = ([h.best_val_loss for h in runs] for runs in seeded.values())
-    assert min(b) < max(a)  # the runner-up's luckiest seed beats the winner's unluckiest
-    assert b[0] > a[0]  # seed 0, the search's own seed, happened to rank them right
+def test_the_search_tries_twelve_candidates(result):
+    assert len(result.trials) == 12  # "out of the twelve candidates"
+    assert set(result.trials["status"]) <= {"completed", "diverged"}
+
+
+def test_top_configs_are_the_two_best_trials_with_the_fixed_settings(result):
+    first, second = tune.top_configs(result, 2)
+    table = result.trials.sort_values("val_loss")
+    for config, (_, row) in zip((first, second), table.head(2).iterrows()):
+        assert config == dict({k: row[k] for k in SPACE}, **FIXED)
+
+
+def test_the_winner_stays_ahead_on_average_by_several_standard_errors(groups):
+    lesson, others = groups[0], groups[1:]
+    assert lesson.seeds == list(range(8))
+    assert 0.05 < lesson.gap < 0.09 and 3.0 < lesson.z < 5.5  # "about 0.07, roughly four"
+    held = [g.gap > 0.04 and g.z > 3 for g in others]  # "at least three standard errors"
+    assert len(held) == 5 and sum(held) >= 4
+
+
+def test_on_the_lesson_seeds_single_runs_could_flip_the_order(groups):
+    lesson = groups[0]
+    assert lesson.overlap  # the runner-up's luckiest seed beats the winner's unluckiest
+    assert lesson.scores[1][0] > lesson.scores[0][0]  # seed 0 ranked them right
+
+
+def test_compare_seeds_matches_separate_runs_per_seed(data, result):
+    """A group cut from a long run holds the same numbers as a run on those seeds alone."""
+    top2 = tune.top_configs(result, 2)
+    alone = tune.compare_seeds(data, top2, seeds=[8, 9], epochs=2)
+    cut = tune.compare_seeds(data, top2, seeds=[6, 7, 8, 9], epochs=2).groups(2)[1]
+    assert alone.scores.ravel() == pytest.approx(cut.scores.ravel(), rel=1e-5)
+
+
+@pytest.mark.parametrize("configs, seeds, error", [
+    ([{"lr": 0.01}], range(3), "at least two dicts"),
+    ([{"lr": 0.01}, {"lrate": 0.1}], range(3), "unknown key"),
+    ([{"lr": 0.01}, {"lr": 0.1}], [1], "at least two different seeds"),
+    ([{"lr": 0.01}, {"lr": 0.1}], [1, 1], "at least two different seeds"),
+])
+def test_compare_seeds_refuses_bad_input(data, configs, seeds, error):
+    with pytest.raises(ValueError, match=error):
+        tune.compare_seeds(data, configs, seeds=seeds, epochs=1)
+
+
+def test_top_configs_refuses_more_than_were_trained(result):
+    with pytest.raises(ValueError, match="k must be at most"):
+        tune.top_configs(result, 13)

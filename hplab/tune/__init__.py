@@ -19,10 +19,20 @@ process, and several processes (or machines, with a shared database) can add tri
 This subpackage is the only part of hplab that imports optuna, and it does so inside functions,
 so ``import hplab`` stays fast. Modules: ``space`` (ranges and budget arithmetic), ``study``
 (searches, storages, workers), ``results`` (trial tables, health check, final evaluation),
-``lookup`` (precomputed curves), ``race`` (methods compared over seeds).
+``lookup`` (precomputed curves), ``race`` (methods compared over seeds), ``compare``
+(is a winner's edge real: configurations over seeds, PBT with and without exploitation).
 """
 
 from ._draw import plot_axes
+from .callbacks import KillSwitch
+from .compare import (
+    SeedComparison,
+    compare_pbt,
+    compare_seeds,
+    final_losses,
+    pbt_table,
+    top_configs,
+)
 from .lookup import LookupTable, load_race_table
 from .race import Race, race
 from .results import FinalEvaluation, SearchResult, final_evaluation, health_check
@@ -59,8 +69,10 @@ from .study import (
 
 __all__ = [
     "FIT_KEYS", "METHODS", "MODEL_KEYS", "PRUNERS",
-    "Choice", "Dimension", "FinalEvaluation", "Float", "Int", "LogUniform", "LookupTable", "Race",
-    "SearchResult", "Uniform",
+    "Choice", "Dimension", "FinalEvaluation", "Float", "Int", "KillSwitch", "LogUniform",
+    "LookupTable", "Race",
+    "SearchResult", "SeedComparison", "Uniform",
+    "compare_pbt", "compare_seeds", "final_losses", "pbt_table", "top_configs",
     "budget", "budget_table", "check_space", "final_evaluation", "grid_cost", "grid_of",
     "health_check", "join", "load", "load_race_table", "plot_axes", "race", "random_hit_chance",
     "run_workers", "search", "space_from_dict", "space_to_dict", "start_worker", "trials_needed",

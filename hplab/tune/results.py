@@ -115,11 +115,13 @@ class SearchResult:
         """Best validation loss so far against trials (or epochs spent). Returns the Axes."""
         ax = _axes(ax)
         xs, best = self.best_so_far(x)
-        line, = ax.step(xs, best, where="post", label=style.pop("label", self.method), **style)
         scores = self.trials.query("status not in ['running', 'failed']")["val_loss"]
+        if x == "trials":  # Optuna's trial numbers, 0 first, as in the trials table
+            xs = scores.index.to_numpy()
+        line, = ax.step(xs, best, where="post", label=style.pop("label", self.method), **style)
         ax.scatter(xs, scores, s=14, color=line.get_color(), alpha=0.35, label="each trial")
-        ax.set(xlabel="trials" if x == "trials" else "epochs spent (all trials)",
-               ylabel="best validation loss so far")
+        ax.set(xlabel="trial number (0 first, as in the trials table)" if x == "trials"
+               else "epochs spent (all trials)", ylabel="best validation loss so far")
         _log_y(ax)
         ax.legend(fontsize=8)
         return ax

@@ -17,8 +17,6 @@
 # library counts every read, so a peek cannot go unnoticed.
 
 # %%
-import numpy as np
-
 import hplab
 from hplab import plots, tune
 
@@ -95,7 +93,8 @@ result.trials.sort_values("val_loss").head(6)
 #
 # The curve below is the best validation loss found *so far* after each trial. Steps down are the
 # trials that beat every earlier one; the faint dots are the trials themselves, and a long flat
-# stretch means trials that found nothing better.
+# stretch means trials that found nothing better. Trials are numbered as Optuna numbers them,
+# from 0, in the table and on the plot alike (the course does so everywhere).
 
 # %%
 ax = result.plot_best_so_far()
@@ -111,7 +110,7 @@ ax.set_title("TPE on digits: best validation loss so far");
 # search with the range widened (or, for depth, a decision that deeper is not worth its cost).
 
 # %%
-print("best settings:", result.best_params)
+print(f"{len(result.trials)} candidates tried; best settings:", result.best_params)
 print(f"best validation loss: {result.best_value:.4f}")
 result.plot_axes();
 
@@ -121,8 +120,8 @@ print("\n".join(notes) if notes else "No warnings: no best value sits at the edg
 
 # %% [markdown]
 # **Try it:** change the learning-rate range to `tune.LogUniform(1e-5, 1e-3)` and run steps 1–5
-# again. The best learning rate will be pressed against the upper end, and the health check will
-# tell you to widen the range.
+# again. **Predict** first: where in its range will the best learning rate sit, and what will the
+# health check say?
 
 # %% [markdown]
 # ### Is the winner's edge real, or a lucky seed?
@@ -131,30 +130,32 @@ print("\n".join(notes) if notes else "No warnings: no best value sits at the edg
 # minibatches (seed 0). Change the seed and the same settings end somewhere else: that is seed
 # noise, and it can be as large as the difference between two configurations. Before you call
 # one configuration better than another, train each several times with different seeds and
-# compare the spread with the gap. `hplab.fit_seeds` trains all the seeds of one configuration
-# in a single vectorized run, so eight seeds cost about as much as two or three ordinary runs.
+# compare the spread with the gap. `tune.compare_seeds` trains each configuration once per seed
+# (with `hplab.fit_seeds`, all the seeds of one configuration in a single vectorized run, so
+# eight seeds cost about as much as two or three ordinary runs).
 #
 # **Predict:** will the runner-up ever beat the winner, seed for seed?
 
 # %%
-top2 = result.trials.nsmallest(2, "val_loss")[list(space)].to_dict("records")
-seeded = {f"#{rank} {c['activation']}, width {c['width']}, lr {c['lr']:.3g}":
-          hplab.fit_seeds(data, seeds=range(8), epochs=10, **fixed, **c)
-          for rank, c in enumerate(top2, start=1)}
-plots.seed_bands(seeded, title="the two best configurations, 8 seeds each");
+top2 = tune.top_configs(result, 2)   # the two best trials, with the fixed batch size
+seeded = tune.compare_seeds(data, top2, seeds=range(8), epochs=10)
+plots.seed_bands(seeded.histories, title="the two best configurations, 8 seeds each");
 
 # %%
-for name, runs in seeded.items():
-    best = np.array([h.best_val_loss for h in runs])
-    print(f"{name}: best val loss {best.mean():.3f} ± {best.std():.3f} "
-          f"(seeds range from {best.min():.3f} to {best.max():.3f})")
+print(seeded)
+
+# %% tags=["check"]
+assert seeded.gap > 0.04 and seeded.z > 3  # the winner stays ahead, by several standard errors
+assert seeded.overlap  # ...yet the runner-up's luckiest seed beats the winner's unluckiest
+assert seeded.scores[1][0] > seeded.scores[0][0]  # seed 0, the search's seed, ranked them right
 
 # %% [markdown]
 # Each thick line is the mean over eight seeds, the band one standard deviation either side, and
-# the faint lines the single seeds. Averaged over eight seeds the winner stays ahead by about
-# 0.07, roughly four times the standard error of that difference (the spread you would expect
-# of the difference of two means of eight runs), so its edge is real. The single runs tell a
-# different story: the runner-up's luckiest seed beats the winner's unluckiest. With one run
+# the faint lines the single seeds. Averaged over eight seeds the winner stays ahead by the gap
+# printed last, about 0.07, which is roughly four standard errors (the spread you would expect of
+# the difference of two means of eight runs): its edge is real. Retrained with five other sets of
+# eight seeds it stays ahead by at least three standard errors each time. The single runs tell a
+# different story: here the runner-up's luckiest seed beats the winner's unluckiest. With one run
 # each, the order could have come out the other way.
 #
 # That is why the Google *Deep Learning Tuning Playbook* asks for several seeds before calling a
@@ -175,12 +176,16 @@ final = tune.final_evaluation(data, result)
 print(final)
 print("reads of the test split:", data.test_reads)
 
+# %% tags=["check"]
+assert len(result.trials) == budget["n_trials"] == 12  # "out of the twelve candidates"
+assert data.test_reads == 1 and not final.peeked
+
 # %% [markdown]
 # ## Why only once?
 #
-# The validation score of the winner is a little optimistic: out of sixteen candidates we kept the
-# one that happened to do best on those 360 images. The test score is honest only because it played
-# no part in any choice.
+# The validation score of the winner is a little optimistic: out of the twelve candidates printed
+# in step 5 we kept the one that happened to do best on those 360 validation images. The test
+# score is honest only because it played no part in any choice.
 #
 # See what a peek does. Below, a second copy of the same split scores the top three candidates on
 # the test images, and the one with the best *test* score is kept. Every read is counted; from the
@@ -194,6 +199,10 @@ for look in looks:
     print(look)
 print("kept:", max(looks, key=lambda f: f.test_metric).config)
 
+# %% tags=["check"]
+assert [look.test_reads for look in looks] == [1, 2, 3]
+assert not looks[0].peeked and looks[1].peeked and looks[2].peeked
+
 # %% [markdown]
 # Choosing among candidates by their test score turns the test split into a second validation split;
 # its number then shares the same optimism, and nothing is left to give an honest estimate. With
@@ -204,9 +213,63 @@ print("kept:", max(looks, key=lambda f: f.test_metric).config)
 # > looked earlier, say so — and get fresh test data if you can.
 #
 # ### Interview questions
-# 1. Walk through a tuning workflow from search space to reported result.
-# 2. Why does the learning rate get a log-scale range, but dropout a linear one?
-# 3. Why is the winner's validation score an optimistic estimate, and what fixes that?
-# 4. You evaluated ten candidates on the test set and reported the best. What went wrong?
-# 5. After choosing the hyperparameters, why retrain on training + validation data?
-# 6. Configuration B beat A by a little on one run each. Is B better? How would you find out?
+#
+# **1. Walk through a tuning workflow from search space to reported result.**
+#
+# <details><summary>Show an answer</summary>
+#
+# Define the space (log ranges for rates), pick a method and a budget, split the data, train each
+# candidate on training data and rank it on validation, confirm the winner's edge with a few
+# seeds, then retrain it on training + validation and score it once on the test split. Each step
+# exists so that the final number is chosen on one split and measured on another that played no
+# part in any choice.
+# </details>
+#
+# **2. Why does the learning rate get a log-scale range, but dropout a linear one?**
+#
+# <details><summary>Show an answer</summary>
+#
+# The learning rate acts by ratios: going from 1e-4 to 1e-3 changes training as much as 1e-2 to
+# 1e-1, so a log scale gives each decade the same number of tries; drawn linearly, 90 % of them
+# would land in the top decade. Dropout is a share between 0 and about 0.5 whose effect changes
+# evenly with its value, so equal steps on a linear scale are equally informative.
+# </details>
+#
+# **3. Why is the winner's validation score an optimistic estimate, and what fixes that?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Picking the best of many candidates on one validation set also picks the one whose noise
+# happened to favour it, so its score is biased low (for a loss); the more candidates, the larger
+# the bias. A test split that played no part in the choice, read once at the end, gives an
+# unbiased estimate.
+# </details>
+#
+# **4. You evaluated ten candidates on the test set and reported the best. What went wrong?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Choosing by test score made the test split a second validation split, so the reported number
+# carries the same selection optimism and nothing unbiased is left. Choose on validation only,
+# report the test score of that one choice, and if the test set was already used, say so and get
+# fresh data.
+# </details>
+#
+# **5. After choosing the hyperparameters, why retrain on training + validation data?**
+#
+# <details><summary>Show an answer</summary>
+#
+# The validation split has done its job of choosing, and a network usually generalizes better
+# with more data, so the final model learns from both. Keep the chosen settings, including the
+# number of epochs, since there is no validation split left to stop on.
+# </details>
+#
+# **6. Configuration B beat A by a little on one run each. Is B better? How would you find out?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Not necessarily: the seed (initial weights, minibatch order) moves a score by about as much as
+# a small gap, so one run each cannot separate them. Train both with several seeds and compare
+# the gap of the means with its standard error; a gap of two or more standard errors, as in this
+# lesson, is unlikely to be seed noise.
+# </details>

@@ -34,36 +34,53 @@ print("test set looked at so far:", data.test_reads, "times")
 # %% [markdown]
 # ### Step 2 · A baseline, and read its curves
 #
-# > *"I start from sensible defaults, Adam at 1e-3 with a small network, and read the curves:
-# > is it underfitting, overfitting, unstable? That tells me which knobs to search first."*
+# > *"I start from sensible defaults, Adam at 1e-3 with a small network, train it until the
+# > validation loss stops improving, and read the curves: is it underfitting, overfitting,
+# > unstable? That tells me which knobs to search first."*
 
 # %%
 model = hplab.mlp(data.n_features, data.n_outputs, depth=1, width=32, seed=0)
-baseline = hplab.fit(model, data, lr=1e-3, epochs=10, seed=0)
+stop = hplab.EarlyStopping(patience=5)   # until 5 epochs bring no new best validation loss
+baseline = hplab.fit(model, data, lr=1e-3, epochs=300, early_stopping=stop, seed=0)
+print(f"best epoch {baseline.best_epoch}, stopped after {baseline.epochs_run}")
 hplab.diagnose(baseline)
+
+# %% [markdown]
+# The baseline converged: early stopping ended it five epochs after its best validation loss,
+# and nothing in the curves says underfitting, overfitting or instability. It took over fifty
+# epochs to get there, though: at 1e-3 the steps are small. That points at the learning rate.
+
+# %% tags=["check"]
+assert baseline.status == "early_stopped" and baseline.epochs_run == baseline.best_epoch + 5
+assert hplab.diagnose(baseline).label == "good" and baseline.best_epoch > 50
 
 # %% [markdown]
 # ### Step 3 · Bracket the learning rate
 #
 # > *"The learning rate matters most, so I bracket it with a range test: one short run with the
-# > rate growing every step. The search range goes around the rate where the loss falls fastest,
-# > on a log scale."*
+# > rate growing every step. Just past the rate with the lowest loss, the loss shoots up; I take
+# > a tenth of that rate as a safe centre, and search a decade either side of it on a log scale."*
 
 # %%
-found = hplab.lr_range_test(hplab.mlp(64, 10, depth=1, width=32, seed=0), data, steps=60, seed=0)
+net = hplab.mlp(data.n_features, data.n_outputs, depth=1, width=32, seed=0)
+found = hplab.lr_range_test(net, data, steps=60, rule="min_tenth", seed=0)
 print(f"suggested rate {found.suggestion:.3g}: {found.explanation}")
+
+# %% tags=["check"]
+assert found.rule == "min_tenth" and 3e-3 < found.suggestion < 0.3   # well above the baseline's 1e-3
 
 # %% [markdown]
 # ### Step 4 · A small search space, a method and a budget
 #
-# > *"With a budget of eight trials I tune only two knobs: the learning rate on a log scale around
-# > what the range test found, and the width as a few powers of two. I use TPE,
-# > a Bayesian method, because it learns from earlier trials; with many cheap trials random
-# > search would do too."*
+# > *"With a budget of eight trials I tune only two knobs: the learning rate on a log scale over
+# > two decades that hold the range test's rate and reach further below it (a full run usually
+# > wants a smaller rate than the short test), and the width as a few powers of two. With
+# > so few trials I use random search: a Bayesian method such as TPE learns from earlier trials,
+# > but needs a few tens of them before its model pays off."*
 
 # %%
 space = {"lr": tune.LogUniform(1e-3, 1e-1), "width": tune.Choice([16, 32, 64])}
-result = tune.search(data, space, method="tpe", n_trials=8, epochs=8, seed=0, n_startup_trials=4)
+result = tune.search(data, space, method="random", n_trials=8, epochs=8, seed=0)
 result.trials[["lr", "width", "val_loss", "val_metric"]].sort_values("val_loss").head(3)
 
 # %% [markdown]
@@ -76,6 +93,9 @@ result.trials[["lr", "width", "val_loss", "val_metric"]].sort_values("val_loss")
 print("best:", result.best_params)
 print("warnings:", result.health_check() or "none, the best values sit inside their ranges")
 
+# %% tags=["check"]
+assert 1e-3 < found.suggestion < 1e-1 and result.best_params["lr"] < found.suggestion
+
 # %% [markdown]
 # ### Step 6 · Retrain, then test once
 #
@@ -87,6 +107,9 @@ print("warnings:", result.health_check() or "none, the best values sit inside th
 final = tune.final_evaluation(data, result, seed=0)
 print(final)
 
+# %% tags=["check"]
+assert data.test_reads == 1 and not final.peeked   # "exactly once"
+
 # %% [markdown]
 # ## Part 2 · Flash cards
 #
@@ -94,6 +117,7 @@ print(final)
 # course shows it live: open that lesson and click the preset.
 
 # %%
+print(len(interview.questions()), "questions")
 widgets.FlashCards(seed=0)
 
 # %% [markdown]
