@@ -153,10 +153,10 @@ assert seeded.scores[1][0] > seeded.scores[0][0]  # seed 0, the search's seed, r
 # Each thick line is the mean over eight seeds, the band one standard deviation either side, and
 # the faint lines the single seeds. Averaged over eight seeds the winner stays ahead by the gap
 # printed last, about 0.07, which is roughly four standard errors (the spread you would expect of
-# the difference of two means of eight runs): its edge is real. Retrained with five other sets of
-# eight seeds it stays ahead by at least three standard errors each time. The single runs tell a
-# different story: here the runner-up's luckiest seed beats the winner's unluckiest. With one run
-# each, the order could have come out the other way.
+# the difference of two means of eight runs): its edge is real. Retrained with five other sets
+# of eight seeds, it stays ahead by more than three standard errors in every one. The single runs
+# tell a different story: here the runner-up's luckiest seed beats the winner's unluckiest. With
+# one run each, the order could have come out the other way.
 #
 # That is why the Google *Deep Learning Tuning Playbook* asks for several seeds before calling a
 # difference real: when the gap between two configurations is smaller than the seed-to-seed

@@ -120,6 +120,9 @@ assert data.test_reads == 1 and not final.peeked   # "exactly once"
 print(len(interview.questions()), "questions")
 widgets.FlashCards(seed=0)
 
+# %% tags=["check"]
+assert len(interview.questions()) > 25   # "over 25 questions"
+
 # %% [markdown]
 # ## Self-scoring quiz
 #
