@@ -174,11 +174,17 @@ class Preset:
                      or h["gradient_ratio"] <= self.max_gradient_ratio))
 
 
+# The same settings, and so the same verdict, in the Playground and in the activation lab.
+DYING_RELU = Preset(dict(activation="relu", optimizer="adam", lr=0.3, schedule="cosine", depth=4,
+                         width=8, epochs=30, seed=1), "collapsed",
+                    "Adam at 0.3 for the first epochs: most ReLU units die, and this network is "
+                    "left giving the same answer to every input.", min_dead=0.5)
+
 PRESETS = {
     "good": Preset({}, "good", "A sensible start: Adam, learning rate 0.01, two hidden layers."),
     "divergence": Preset(dict(optimizer="sgd", lr=10.0), "diverged",
                          "Plain SGD with a learning rate of 10: every step overshoots further."),
-    "unstable": Preset(dict(optimizer="sgd", lr=20.0, depth=0), "unstable",
+    "unstable": Preset(dict(optimizer="sgd", lr=5.0, depth=0), "unstable",
                        "A huge step on a simple model: the loss jumps up and down instead of "
                        "settling."),
     "slow": Preset(dict(optimizer="sgd", lr=3e-4), "slow",
@@ -192,10 +198,7 @@ PRESETS = {
                                   "underfitting",
                                   "Eight sigmoid layers: the first layers get almost no gradient, "
                                   "so they barely learn.", max_gradient_ratio=1e-3),
-    "dying ReLU": Preset(dict(optimizer="adam", lr=0.5, depth=3, width=16, schedule="cosine"),
-                         "unstable",
-                         "Adam at 0.5: the first big steps switch most ReLU units off for every "
-                         "input, and dead units never come back.", min_dead=0.5),
+    "dying ReLU": DYING_RELU,
 }
 
 
@@ -212,7 +215,7 @@ def make_control(name: str, value):
     quiet = dict(continuous_update=False, **s)
     if name == "lr":
         return W.FloatLogSlider(value=value, base=10, min=-4, max=1.5, step=0.25,
-                                description="learning rate", readout_format=".0e", **quiet)
+                                description="learning rate", readout_format=".3g", **quiet)
     if name in ("batch_size", "width"):
         return W.SelectionSlider(options=POWERS_OF_TWO[:9] if name == "width" else POWERS_OF_TWO,
                                  value=value, description=name.replace("_", " "), **quiet)
@@ -312,6 +315,7 @@ class Dashboard:
 
     TITLE = "Dashboard"
     KNOBS: tuple = ()
+    ESSENTIAL: tuple = ()  # if set, only these knobs show at first; the rest fold under "more knobs"
     PANELS: tuple = ("loss", "metric", "model", "health")
     PRESETS: dict = {}
     VALUES: dict = {}
@@ -524,7 +528,13 @@ class Dashboard:
         top = [W.HTML(f"<b>{html.escape(self.TITLE)}</b>")]
         if presets:
             top.append(W.HBox([W.Label("Show me:")] + presets, layout=W.Layout(flex_flow="row wrap")))
-        knobs = W.VBox(list(self.controls.values()) + [W.HBox([train, reset])],
+        first = [w for k, w in self.controls.items() if not self.ESSENTIAL or k in self.ESSENTIAL]
+        rest = [w for k, w in self.controls.items() if self.ESSENTIAL and k not in self.ESSENTIAL]
+        self.more = None  # the folded knobs, closed until the learner opens them
+        if rest:
+            self.more = W.Accordion(children=[W.VBox(rest)], titles=(f"more knobs ({len(rest)})",),
+                                    selected_index=None)
+        knobs = W.VBox(first + ([self.more] if rest else []) + [W.HBox([train, reset])],
                        layout=W.Layout(min_width="340px"))
         return W.VBox(top + [W.HBox([knobs, W.VBox([self.image, self.status])])])
 
@@ -554,6 +564,8 @@ class Playground(Dashboard):
     KNOBS = ("dataset", "noise", "label_noise", "n_train", "depth", "width", "activation",
              "dropout", "optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay",
              "batch_size", "epochs", "schedule", "patience", "min_delta", "seed", "seeds")
+    ESSENTIAL = ("dataset", "n_train", "depth", "width", "optimizer", "lr", "batch_size",
+                 "epochs", "seeds")
     PANELS = ("loss", "model", "health")  # accuracies are in the line under the figure
     FIGSIZE = (11.0, 3.3)
     PRESETS = PRESETS
@@ -688,16 +700,16 @@ class LearningRateLab(Dashboard):
     TITLE = "Learning rate"
     KNOBS = ("lr", "optimizer", "momentum", "schedule", "epochs")
     PANELS = ("loss", "lr", "model")
-    VALUES = dict(optimizer="sgd", lr=1.0, epochs=20)
+    VALUES = dict(optimizer="sgd", lr=0.1, epochs=20)
     PRESETS = {
         "too high": Preset(dict(lr=10.0), "diverged",
                            "Plain SGD at 10: every step overshoots and the loss explodes."),
         "too low": Preset(dict(lr=1e-3), "slow",
                           "Plain SGD at 0.001: safe, but the loss has barely moved after 20 "
                           "epochs."),
-        "just right": Preset(dict(lr=1.0), "good",
-                             "Plain SGD at 1.0 on this small, standardized problem: fast and "
-                             "stable."),
+        "just right": Preset(dict(lr=0.1), "good",
+                             "Plain SGD at 0.1 on this small, standardized problem: a fast drop, "
+                             "then a smooth settle."),
     }
 
     def _draw_panel(self, panel, ax, result, ghost):
@@ -753,15 +765,12 @@ class ActivationLab(Dashboard):
     KNOBS = ("activation", "depth", "width", "optimizer", "lr", "schedule", "epochs", "seed")
     PANELS = ("loss", "health", "dead")
     VALUES = dict(optimizer="adam", lr=0.01, depth=4, width=8, epochs=15)
-    _SPIKE = dict(optimizer="adam", lr=0.3, schedule="cosine", depth=4, width=8, epochs=30,
-                  seed=1)
+    _SPIKE = {k: v for k, v in DYING_RELU.values.items() if k != "activation"}
     PRESETS = {
         "vanishing gradients": Preset(
             dict(activation="sigmoid", depth=8, width=32, optimizer="sgd", lr=0.1, epochs=20),
             "underfitting", "Eight sigmoid layers: the first layers get almost no gradient."),
-        "dying ReLU": Preset(
-            dict(_SPIKE, activation="relu"), "underfitting",
-            "Adam at 0.3 for the first epochs: most ReLU units die and never come back."),
+        "dying ReLU": DYING_RELU,
         "leaky ReLU survives": Preset(
             dict(_SPIKE, activation="leaky_relu"), "good",
             "The same rough start with leaky ReLU: every unit keeps a gradient and recovers."),

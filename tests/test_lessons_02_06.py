@@ -48,53 +48,21 @@ def test_notebook_is_committed_clean_and_reads_like_a_lesson(name):
 # ----------------------------------------------------------------------------- lesson 02
 
 
-def test_02_three_rates_slow_good_diverged(moons):
-    labels, rises = {}, {}
-    for lr in (1e-3, 1.0, 10.0):
-        hist = hplab.fit(_net(), moons, optimizer="sgd", lr=lr, epochs=20, seed=0)
-        labels[lr] = hplab.diagnose(hist).label
-        rises[lr] = np.diff([hist.initial["train_loss"]] + hist.train_loss).max()
-    assert labels == {1e-3: "slow", 1.0: "good", 10.0: "diverged"}
-    assert rises[1e-3] < 0            # a smooth slide: every epoch lower than the last
-    assert rises[1.0] > 0.1           # near the edge: now and then the loss jumps back up
-
-
 def test_02_schedule_shapes_are_what_the_table_says():
-    lrs = {n: np.array(hplab.schedule_lrs(n, lr=1.0, epochs=30))
+    lrs = {n: np.array(hplab.schedule_lrs(n, lr=1.0, epochs=20))  # the lesson's 20 epochs
            for n in ("constant", "step", "exponential", "cosine", "one_cycle", "warmup")}
     assert np.all(lrs["constant"] == 1.0)
-    assert set(np.round(lrs["step"], 6)) == {1.0, 0.1, 0.01}               # cut 10x at a time
+    assert set(np.round(lrs["step"], 6)) == {1.0, 0.1, 0.01, 0.001}        # cut 10x at a time
     np.testing.assert_allclose(lrs["exponential"][1:] / lrs["exponential"][:-1], 0.95)
     assert lrs["cosine"][0] == 1.0 and lrs["cosine"][-1] < 1e-3             # glides to ~0
     peak = int(np.argmax(lrs["one_cycle"]))
-    assert 0 < peak < 15 and lrs["one_cycle"][-1] < lrs["one_cycle"][0] / 100
+    assert 0 < peak < 0.3 * 20 and lrs["one_cycle"][-1] < lrs["one_cycle"][0] / 100
     assert lrs["warmup"][0] < 0.5 and np.all(np.diff(lrs["warmup"]) >= 0)   # climbs, then holds
     smallest_last = min(lrs, key=lambda n: lrs[n][-1])
     assert smallest_last in ("cosine", "one_cycle")
 
 
-def test_02_decaying_schedules_settle_lower_than_a_constant_rate(moons):
-    final = {n: hplab.fit(_net(), moons, optimizer="sgd", lr=1.0, epochs=20, schedule=n,
-                          seed=0).val_loss[-1] for n in ("constant", "step", "cosine", "one_cycle")}
-    assert final["step"] < 0.7 * final["constant"]
-    assert final["cosine"] < 0.7 * final["constant"]
-    # a peak at the bumpy edge, then cooled too fast to repair the damage
-    assert final["one_cycle"] > 1.4 * max(final["step"], final["cosine"])
-
-
-def test_02_range_test_suggestion_is_a_cautious_start_near_the_sweep_floor(moons):
-    found = hplab.lr_range_test(_net(), moons, optimizer="sgd", start_lr=1e-5, end_lr=10, seed=0)
-    sweep = hplab.lr_sweep(moons, np.logspace(-3, 1.5, 24), optimizer="sgd", epochs=20,
-                           depth=2, width=32, seed=0)
-    best = sweep.best_lr
-    assert found.suggestion <= best < 10 * found.suggestion       # cautious, within 10x
-    diverged = [lr for lr, h in zip(sweep.lrs, sweep.histories) if h.diverged]
-    assert diverged and min(diverged) > best                      # blow-ups only to the right
-    best_val = min(sweep.final_val_loss)
-    near = [v for lr, v in zip(sweep.lrs, sweep.final_val_loss) if best / 3 <= lr <= best * 3]
-    assert len(near) >= 3 and max(near) <= 1.3 * best_val        # a wide floor
-    hist = hplab.fit(_net(), moons, optimizer="sgd", lr=found.suggestion, epochs=20, seed=0)
-    assert hplab.diagnose(hist).label == "good"
+# The lesson's claims about its runs, over six seeds: tests/test_lesson02_claims.py
 
 
 # ----------------------------------------------------------------------------- lesson 04
@@ -235,24 +203,24 @@ def small_moons():
     return hplab.load_dataset("moons", n_samples=1000, seed=0).subset(200)
 
 
-def test_06_deep_sigmoid_first_layer_gradient_orders_of_magnitude_below_last(small_moons):
-    grads, label = {}, {}
-    for act in ("sigmoid", "relu"):
-        hist = hplab.fit(hplab.mlp(2, 2, depth=8, width=32, activation=act, seed=0), small_moons,
-                         optimizer="sgd", lr=0.1, epochs=20, track_gradients=True, seed=0)
-        grads[act], label[act] = np.array(hist.grad_norms), hplab.diagnose(hist).label
-    sig, relu = grads["sigmoid"], grads["relu"]  # (epochs, layers)
-    assert (sig[:, 0] / sig[:, -1]).max() < 1e-3   # three orders of magnitude or more, every epoch
-    assert (sig.max(axis=1) / sig.min(axis=1)).min() > 1e4   # "about five orders" across layers
-    assert (relu.max(axis=1) / relu.min(axis=1)).max() < 10  # ReLU: within a factor of ten
-    assert label == {"sigmoid": "underfitting", "relu": "good"}
+def _deep(data, act, seed):
+    return hplab.fit(hplab.mlp(2, 2, depth=8, width=32, activation=act, seed=seed), data,
+                     optimizer="sgd", lr=0.1, epochs=20, track_gradients=True, seed=seed)
 
 
-def _rough_start(data, act):
-    model = hplab.mlp(2, 2, depth=4, width=8, activation=act, seed=1)
-    hist = hplab.fit(model, data, optimizer="adam", lr=0.3, schedule="cosine", epochs=30,
-                     track_dead_units=True, seed=1)
-    return model, hist
+def _vanishes(data, seed) -> bool:
+    sig, relu = (np.array(_deep(data, act, seed).grad_norms) for act in ("sigmoid", "relu"))
+    return ((sig[:, 0] / sig[:, -1]).max() < 1e-3                # first layer starved, every epoch
+            and (sig.max(axis=1) / sig.min(axis=1)).min() > 1e4   # 4-5 orders across layers
+            and (relu.max(axis=1) / relu.min(axis=1)).max() < 10)  # ReLU: within a factor of ten
+
+
+def test_06_deep_sigmoid_gradients_vanish_and_relu_ones_do_not_on_almost_every_seed(small_moons):
+    assert _vanishes(small_moons, 0)
+    assert sum(_vanishes(small_moons, seed) for seed in (6, 7, 8, 9, 10)) >= 4
+    sigmoid, relu = _deep(small_moons, "sigmoid", 0), _deep(small_moons, "relu", 0)
+    assert sigmoid.train_loss[-1] == pytest.approx(math.log(2), abs=0.03)   # a fifty-fifty guess
+    assert relu.train_loss[-1] < 0.5 * sigmoid.train_loss[-1]
 
 
 def _silent_rows(model, data) -> int:
@@ -263,16 +231,39 @@ def _silent_rows(model, data) -> int:
                for layer in linear_layers(model)[:-1])
 
 
-def test_06_high_rate_kills_relu_units_for_good_and_leaky_relu_recovers(small_moons):
-    relu, relu_hist = _rough_start(small_moons, "relu")
-    leaky, leaky_hist = _rough_start(small_moons, "leaky_relu")
-    assert relu_hist.dead_fraction[-1] > 0.5
-    assert min(relu_hist.dead_fraction[2:]) >= relu_hist.dead_fraction[2]  # never come back
-    assert relu_hist.train_loss[-1] == pytest.approx(math.log(2), abs=0.02)  # stuck at a guess
-    assert _silent_rows(relu, small_moons) >= 16
-    assert leaky_hist.dead_fraction == [0.0] * 30
-    assert _silent_rows(leaky, small_moons) == 0   # every unit still gets a gradient
-    assert leaky_hist.val_metric[-1] > 0.85 and hplab.diagnose(leaky_hist).label == "good"
+def test_06_high_rate_kills_relu_units_for_good_and_leaky_relu_learns_on_almost_every_seed(
+        small_moons):
+    seeds = (1, 7, 8, 9, 10, 11)   # the lesson's seed, then five it does not show
+    relu = comparisons.rough_start(small_moons, "relu", seeds=seeds)
+    leaky = comparisons.rough_start(small_moons, "leaky_relu", seeds=seeds)
+    killed = [h.dead_fraction[-1] >= 0.5 and h.dead_fraction[-1] >= max(h.dead_fraction) - 0.1
+              and _silent_rows(m, small_moons) >= 16 for m, h in relu]   # few ever come back
+    learned = [h.dead_fraction == [0.0] * 30 and h.val_metric[-1] > 0.85
+               and _silent_rows(m, small_moons) == 0 for m, h in leaky]
+    assert killed[0] and sum(killed[1:]) >= 4
+    assert learned[0] and sum(learned[1:]) >= 4
+    stuck = relu[0][1]   # on the lesson's seed the survivors cannot separate the moons
+    assert stuck.train_loss[-1] == pytest.approx(math.log(2), abs=0.02) and stuck.val_metric[-1] < 0.6
+
+
+def test_06_hplab_mlp_uses_he_init_for_relu_while_pytorch_default_is_uniform_over_sqrt_fan_in():
+    fan_in = 256
+    default = torch.nn.Linear(fan_in, 256).weight
+    assert default.abs().max() <= 1 / math.sqrt(fan_in)                   # U(±1/sqrt(fan_in))
+    assert default.var().item() == pytest.approx(1 / (3 * fan_in), rel=0.05)
+    ours = hplab.mlp(fan_in, 2, depth=2, width=256, activation="relu", seed=0)
+    he = linear_layers(ours)[1].weight                                     # a hidden 256 -> 256
+    assert he.var().item() == pytest.approx(2 / fan_in, rel=0.05)         # six times the default
+    glorot = linear_layers(hplab.mlp(fan_in, 2, depth=2, width=256, activation="sigmoid"))[1]
+    assert glorot.weight.var().item() == pytest.approx(2 / (fan_in + 256), rel=0.05)
+
+
+def test_06_dying_relu_preset_gives_the_same_verdict_in_the_playground_and_the_lab():
+    lab = widgets.ActivationLab.PRESETS["dying ReLU"]
+    play = widgets.PRESETS["dying ReLU"]
+    lab_config = widgets.check_config({**widgets.ActivationLab.VALUES, **lab.values})
+    assert widgets.check_config(play.values) == lab_config
+    assert play.label == lab.label
 
 
 # ----------------------------------------------------------------------------- dashboards

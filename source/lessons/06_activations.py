@@ -14,8 +14,10 @@
 #   avoids the problem.
 
 # %%
+import numpy as np
+
 import hplab
-from hplab import plots, widgets
+from hplab import comparisons, plots, widgets
 
 # %% [markdown]
 # ## Five shapes, five slopes
@@ -26,7 +28,7 @@ from hplab import plots, widgets
 # %%
 fig, axes = plots.grid(2, ncols=2, size=(5.0, 3.4))
 plots.activation_shapes(axes[0])
-plots.activation_shapes(axes[1], derivative=True);
+ax = plots.activation_shapes(axes[1], derivative=True)
 
 # %% [markdown]
 # - **ReLU** is `max(0, x)`: slope 1 for positive inputs, exactly 0 for negative ones. Cheap,
@@ -58,59 +60,93 @@ for act in ("sigmoid", "relu"):
     deep[act] = hplab.fit(model, moons, optimizer="sgd", lr=0.1, epochs=20,
                           track_gradients=True, seed=0)
     first, last = deep[act].grad_norms[-1][0], deep[act].grad_norms[-1][-1]
-    print(f"{act:>7}: first layer / last layer gradient = {first / last:.1e}, "
-          f"{hplab.diagnose(deep[act]).label}")
+    print(f"{act:>7}: first layer / last layer gradient = {first / last:.1e}, final train loss "
+          f"{deep[act].train_loss[-1]:.3f}, val accuracy {deep[act].val_metric[-1]:.2f}")
+
+# %% tags=["check"]
+sig, relu = (np.array(deep[a].grad_norms) for a in ("sigmoid", "relu"))  # (epochs, layers)
+assert (sig.max(axis=1) / sig.min(axis=1)).min() > 1e4     # 4-5 orders of magnitude, every epoch
+assert (relu.max(axis=1) / relu.min(axis=1)).max() < 10    # ReLU: within a factor of ten
+assert abs(deep["sigmoid"].train_loss[-1] - np.log(2)) < 0.03   # a fifty-fifty guess
+assert deep["relu"].train_loss[-1] < 0.5 * deep["sigmoid"].train_loss[-1]
 
 # %%
 fig, axes = plots.grid(2, ncols=2, size=(5.0, 3.6))
 for ax, (act, hist) in zip(axes, deep.items()):
     plots.gradient_norms(hist, ax, title=f"8 layers of {act}")
+axes[1].set_ylim(axes[0].get_ylim())   # the same scale on both, to compare the spread
 
 # %% [markdown]
-# On the log scale, the sigmoid network's layers fan out over about five orders of magnitude:
-# the output layer learns, the first layers hardly move, and the loss stays near its starting
-# value (underfitting). The ReLU network's lines stay within a factor of ten of each other.
+# On the log scale, the sigmoid network's layers fan out over four to five orders of magnitude:
+# the output layer learns, the first layers hardly move, and the loss stays at about 0.69 = ln 2,
+# the loss of a fifty-fifty guess (underfitting). The ReLU network's lines stay within a factor
+# of ten of each other, and its loss falls. The same happens from every seed we tried.
 #
 # Remedies, roughly in the order you would try them: ReLU-family activations in hidden layers,
-# careful initialization (the default PyTorch init is scaled for this), normalization layers, and
-# residual connections in very deep networks. Sigmoid stays useful at the *output* when you need
-# a probability.
+# an initialization scaled to the activation, normalization layers, and residual connections in
+# very deep networks. On initialization: `hplab.mlp` draws each hidden layer's weights with
+# variance 2 / fan_in for the ReLU family (He, or Kaiming, initialization) and with Glorot
+# (Xavier) scaling for sigmoid and tanh, so the sigmoid network above already had a sensible
+# start and its gradient still vanished: the slope of at most 0.25 is the culprit. PyTorch's
+# *default* for `nn.Linear` is neither: it draws from the uniform range ±1/sqrt(fan_in)
+# (`kaiming_uniform_` with `a = sqrt(5)`), a variance of 1 / (3 fan_in), a sixth of what He
+# initialization gives a ReLU layer; that is why code for deep ReLU networks often re-initializes
+# its layers. Sigmoid stays useful at the *output* when you need a probability.
 #
 # ## Dying ReLU
 #
 # A ReLU unit whose input is negative for *every* training example outputs 0 for all of them and
-# has slope 0 for all of them. No gradient reaches its weights, so nothing can ever turn it back
-# on: the unit is **dead**. A few dead units are normal. Many appear when a large update shoves
-# the weights and biases far into the negative region — typically a learning rate that is too
-# high at the start of training.
+# has slope 0 for all of them. No gradient reaches its weights, so its own weights stop changing:
+# the unit is **dead**. For a unit in the first layer, whose inputs are the fixed training data,
+# that is final. A dead unit in a deeper layer can still come back if the layers below it change
+# its inputs, but once most units are dead, little is left to change them. A few dead units are
+# normal. Many appear when a large update shoves the weights and biases far into the negative
+# region — typically a learning rate that is too high at the start of training.
 #
-# Below, two networks (4 layers of 8 units) start with Adam at a rate of 0.3, far too high,
-# which a cosine schedule then lowers. The only difference is ReLU versus leaky ReLU.
+# Below, networks of 4 layers of 8 units start with Adam at a rate of 0.3, far too high, which a
+# cosine schedule then lowers. The only difference is ReLU versus leaky ReLU; each is trained
+# from six seeds (1 to 6), and the pictures on the left show seed 1.
 # `fit(..., track_dead_units=True)` records the share of dead ReLU units each epoch.
 #
 # **Predict:** will the ReLU network recover once the rate has come down?
 
 # %%
-rough_start = {}
-for act in ("relu", "leaky_relu"):
-    model = hplab.mlp(2, 2, depth=4, width=8, activation=act, seed=1)
-    rough_start[act] = hplab.fit(model, moons, optimizer="adam", lr=0.3, schedule="cosine",
-                                 epochs=30, track_dead_units=True, seed=1)
-for act, hist in rough_start.items():
-    print(f"{act:>10}: dead units at the end {hist.dead_fraction[-1]:.0%}, "
-          f"val accuracy {hist.val_metric[-1]:.2f}, {hplab.diagnose(hist).label}")
+rough_start = {act: comparisons.rough_start(moons, act, seeds=range(1, 7))
+               for act in ("relu", "leaky_relu")}
+runs = {act: [hist for _, hist in pairs] for act, pairs in rough_start.items()}
+for act, hists in runs.items():
+    h = hists[0]
+    print(f"{act:>10}: seed 1: dead units at the end {h.dead_fraction[-1]:.0%}, train loss "
+          f"{h.train_loss[-1]:.3f}, val accuracy {h.val_metric[-1]:.2f} | six seeds: dead "
+          f"{comparisons.spread(x.dead_fraction[-1] for x in hists)}, "
+          f"val accuracy {comparisons.spread(x.val_metric[-1] for x in hists)}")
+
+# %% tags=["check"]
+relu, leaky = runs["relu"], runs["leaky_relu"]
+assert all(h.dead_fraction[-1] >= 0.5 for h in relu)                  # half or more die ...
+assert all(h.dead_fraction[-1] >= max(h.dead_fraction) - 0.1 for h in relu)   # ... for good
+assert abs(relu[0].train_loss[-1] - np.log(2)) < 0.02 and relu[0].val_metric[-1] < 0.6
+assert all(h.dead_fraction == [0.0] * 30 and h.val_metric[-1] > 0.85 for h in leaky)
+assert min(h.val_metric[-1] for h in leaky) > min(h.val_metric[-1] for h in relu) + 0.2
 
 # %%
-fig, axes = plots.grid(2, ncols=2, size=(5.0, 3.4))
-plots.dead_units(rough_start["relu"], axes[0], title="ReLU: dead units per epoch")
-plots.overlay(rough_start, axes[1], key="train_loss", title="training loss");
+fig, axes = plots.grid(3, ncols=3, size=(3.6, 3.2))
+plots.dead_units(relu[0], axes[0], title="seed 1, ReLU: dead units")
+plots.overlay({"relu": relu[0], "leaky relu": leaky[0]}, axes[1], key="train_loss",
+              title="seed 1: training loss")
+ax = plots.seed_bands({"relu": relu, "leaky relu": leaky}, axes[2], key="val_metric",
+                      title="six seeds: val accuracy")
 
 # %% [markdown]
-# Most of the ReLU units die in the first epochs and stay dead even after the rate drops; the
-# survivors are too few to separate the moons, and the loss sits at its starting value. The leaky
-# ReLU units take the same beating, but their slope for negative inputs is 0.1, not 0, so
-# gradients keep flowing and the network recovers once the rate comes down. (Leaky units are not
-# counted as dead: they cannot be.)
+# On every seed half or more of the ReLU units die in the first epochs, and hardly any come back
+# after the rate drops (a deeper unit can revive when the layers below it change, but with most
+# units dead that is rare). What the survivors can still do
+# is a matter of luck. On seed 1 they are too few: the network gives the same answer to every
+# input, and its loss sits at ln 2 ≈ 0.69, a fifty-fifty guess. On other seeds the surviving units
+# still separate the moons, more or less well. The leaky ReLU units take the same beating, but
+# their slope for negative inputs is 0.1, not 0, so gradients keep flowing, and the network learns
+# on every seed: its worst seed is far better than ReLU's worst. (Leaky units are not counted as
+# dead: they cannot be.)
 #
 # The usual cures for dying ReLUs: a smaller learning rate or a warm-up, leaky ReLU / GELU / ELU,
 # and sensible initialization.
@@ -136,35 +172,36 @@ lab
 #
 # **Takeaway.** Use ReLU (or leaky ReLU / GELU) in hidden layers: its slope of 1 keeps gradients
 # from vanishing with depth. Sigmoid and tanh saturate, and stacked sigmoid layers shrink the
-# gradient by up to 4x per layer, so the first layers stop learning. ReLU units can die when a
-# large update pushes them negative for every input; leaky ReLU keeps a small slope so they can
-# recover. Watch per-layer gradient norms and the dead-unit share when a deep network will not
-# learn.
+# gradient by at least 4x per layer, so the first layers stop learning. ReLU units die when a
+# large update pushes them negative for every input, and a dead unit gets no gradient of its own;
+# leaky ReLU keeps a small slope, so its units keep learning. Watch per-layer gradient norms and
+# the dead-unit share when a deep network will not learn, and judge a fix over several seeds.
 # </div>
 #
 # ### Interview questions
 #
 # <details><summary>1. What is the vanishing gradient problem, and why does sigmoid make it worse?</summary>
 #
-# Backpropagation multiplies the gradient by each layer's weights and activation slope on the way
-# to the input. If those factors are below 1 the product shrinks exponentially with depth, and the
-# early layers receive almost no gradient. Sigmoid's slope is at most 0.25 and near zero when
-# saturated, so deep sigmoid stacks shrink the gradient very quickly. ReLU, good initialization,
-# normalization and residual connections counter it.
+# Backpropagation multiplies the gradient by each layer's weights and activation slope on its
+# way to the input, so when those factors are below 1 the gradient shrinks exponentially with
+# depth and the first layers barely learn. Sigmoid's slope is at most 0.25 (and near 0 when it
+# saturates), so every sigmoid layer divides the gradient by at least four; ReLU's slope of 1,
+# activation-aware initialization, normalization and residual connections counter it.
 # </details>
 #
 # <details><summary>2. What is a dying ReLU, and how would you detect and prevent it?</summary>
 #
-# A ReLU unit whose pre-activation is negative for every input outputs zero and receives zero
-# gradient, so it can never recover. Detect it by measuring, on a batch of training data, the
-# share of units that are zero for every example. Prevent it with a lower learning rate or
-# warm-up, leaky ReLU / ELU / GELU, and proper initialization.
+# A ReLU unit whose input is negative for every training example outputs zero and passes back
+# zero gradient, so its weights stop changing; in the first layer it stays dead for good, while a
+# deeper one revives only if the layers below change its inputs. Detect it by counting units that
+# output zero for a whole batch of training data, and prevent it with a lower rate or warm-up,
+# leaky ReLU / ELU / GELU, and sensible initialization.
 # </details>
 #
 # <details><summary>3. Why is tanh often preferred to sigmoid in hidden layers?</summary>
 #
-# Tanh is zero-centred, so the next layer's inputs are not all positive (which would make all of
-# its weight gradients share a sign and zig-zag), and its peak slope is 1 instead of 0.25, so
-# gradients shrink less per layer. It still saturates, which is why ReLU-family functions are the
-# default today.
+# Tanh is zero-centred, so the next layer's inputs are not all positive (which would push all of
+# a unit's weight gradients to the same sign and make the updates zig-zag), and its peak slope is
+# 1 instead of 0.25, so gradients shrink less per layer. It still saturates for large inputs,
+# which is why ReLU-family functions are the default today.
 # </details>
