@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 import venv
 from pathlib import Path
@@ -112,7 +113,9 @@ def probe(url: str = CPU_INDEX + "/torch/", seconds: float = PROBE_SECONDS):
     def ask():
         try:
             with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=seconds) as r:
-                answer.append(r.status < 400)
+                answer.append(r.status < 500)
+        except urllib.error.HTTPError as e:  # it answered; pip would wait and retry on 5xx only
+            answer.append(e.code < 500)
         except Exception:
             answer.append(False)
 

@@ -1,8 +1,10 @@
 """course.py's choice of PyTorch build: which build on which platform, with and without a GPU,
 with and without PyTorch's CPU index reachable. Pure functions only: no network, no pip."""
 
+import http.server
 import importlib.util
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -83,6 +85,24 @@ def test_unreachable_index_answers_within_the_probe_time():
     answer = course.probe("http://127.0.0.1:9/torch/", seconds=1.0)  # nothing listens on port 9
     assert answer() is False
     assert time.monotonic() - start < 1.5
+
+
+@pytest.mark.parametrize("status, reachable", [(200, True), (404, True), (503, False)])
+def test_index_that_answers_is_reachable(status, reachable):
+    class Index(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Index) as server:
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        try:
+            assert course.probe(f"http://127.0.0.1:{server.server_port}/torch/", seconds=2.0)() is reachable
+        finally:
+            server.shutdown()
 
 
 @pytest.mark.parametrize(
