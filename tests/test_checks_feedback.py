@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from checks_helpers import assert_fails, assert_passes, placeholder
@@ -103,3 +104,13 @@ def test_strict_mode_turns_a_failing_check_into_an_error(monkeypatch):
 def test_the_solutions_conftest_sets_strict_mode():
     text = (ROOT / "solutions" / "conftest.py").read_text()
     assert "STRICT_ENV" in text and '"1"' in text
+
+
+def test_answers_are_read_the_way_a_learner_writes_them():
+    from hplab.checks._feedback import as_label, as_number, as_rate, unknown_label
+
+    assert as_rate("1e-4") == as_rate(1e-4) == as_rate(torch.tensor(1e-4, dtype=torch.float64))
+    assert as_rate(" 0.01 ") == 0.01 and as_rate("fast") is None and as_rate(-1) is None
+    assert as_number(True) is None and as_number("3") is None and as_number(np.float32(0.5)) == 0.5
+    assert as_label(" Slow ") == "slow" and as_label(3) is None
+    assert "did you mean 'unstable'" in unknown_label("unstabel").lower()

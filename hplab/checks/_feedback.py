@@ -139,11 +139,9 @@ def need_histories(title: str, histories, what: str = "histories"):
 
 def as_number(value):
     """A float from an int, float, NumPy or 0-d PyTorch number; None for anything else."""
-    if isinstance(value, bool):
-        return None
     if hasattr(value, "item") and getattr(value, "ndim", 0) == 0 and hasattr(value, "dtype"):
         value = value.item()
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return float(value)
     return None
 
