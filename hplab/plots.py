@@ -86,8 +86,11 @@ def loss_curves(hist: History, ax=None, *, metric: bool = False, ghost: History 
     if not metric:
         ax.set_ylim(bottom=0)
     ax.set_title(title if title is not None else name)
-    if legend:
-        ax.legend(fontsize="small", loc="upper right")
+    if legend:  # a diverged curve leaves at the top right, where its cross and value are
+        ax.legend(fontsize="small", loc="upper left" if hist.diverged else "upper right")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     return ax
 
 
@@ -116,12 +119,25 @@ def _mark_events(ax, hist, keys, ceiling, metric):
         ax.axvline(hist.stopped_epoch, color="grey", ls=":", lw=1.5,
                    label=f"early stop (epoch {hist.stopped_epoch})")
     if hist.status == "diverged":
-        y, bad = clip_values(_series(hist, keys[0]), ceiling)
+        true = _series(hist, keys[0])
+        y, bad = clip_values(true, ceiling)
         first = int(np.argmax(bad)) if bad.any() else len(y) - 1
         ax.plot([hist.epoch[first]], [y[first]], marker="X", ms=12, color=BAD_COLOR, ls="none",
-                label="diverged", zorder=6)
+                label="diverged", zorder=6, clip_on=False)
+        if bad.any():  # the cross sits on the top edge, where the curve leaves the plot
+            mark_true_value(ax, hist.epoch[first], ceiling, true[first], prefix="loss ")
         if not metric:
-            ax.set_ylim(top=ceiling * 1.05)
+            ax.set_ylim(top=ceiling)
+
+
+def mark_true_value(ax, x, y, value, *, prefix: str = "", left: bool | None = None) -> None:
+    """Write the real value of a point drawn clipped at the top edge, just below it (to its
+    left when ``left`` or, by default, when the point is in the right half of the Axes)."""
+    text = "not a number" if math.isnan(value) else f"{value:.2g}"
+    right = x >= np.mean(ax.get_xlim()) if left is None else left
+    ax.annotate(f"{prefix}{text}", (x, y), xytext=(-8 if right else 8, -4),
+                textcoords="offset points", ha="right" if right else "left", va="top",
+                color=BAD_COLOR, fontsize="small")
 
 
 def overlay(histories, ax=None, *, key: str = "val_loss", title: str | None = None):
@@ -144,6 +160,8 @@ def overlay(histories, ax=None, *, key: str = "val_loss", title: str | None = No
         if bad.any():
             j = int(np.argmax(bad))
             ax.plot([j], [y[j]], marker="X", ms=10, color=line.get_color(), ls="none")
+            true = ([h.initial.get(key, math.nan)] + list(getattr(h, key)))[j]
+            mark_true_value(ax, j, y[j], true, left=False)
     ax.set_xlabel("epoch")
     ax.set_ylabel(key.replace("_", " "))
     ax.set_title(title if title is not None else key.replace("_", " "))
@@ -543,7 +561,8 @@ def batch_losses(histories, ax=None, *, per: str = "epoch", title: str | None = 
 def lr_sweep_curve(sweep, ax=None, *, title: str | None = None):
     """Final training and validation loss against learning rate, from :func:`hplab.lr_sweep`.
 
-    Diverged runs are drawn as red crosses at the top edge.
+    Runs that diverged (``History.status``) are drawn as red crosses on the top edge, one each;
+    a run that finished but ended above the plot gets a triangle there with its value written.
     """
     lrs = np.asarray(getattr(sweep, "lrs", None), dtype=float)
     if lrs.ndim != 1 or not len(lrs):
@@ -553,17 +572,21 @@ def lr_sweep_curve(sweep, ax=None, *, title: str | None = None):
     val = np.asarray(sweep.final_val_loss, dtype=float)
     start = [h.initial.get("train_loss", math.nan) for h in sweep.histories]
     ceiling = CLIP_FACTOR * max([s for s in start if math.isfinite(s)] + [1e-3])
+    diverged = np.array([h.diverged for h in sweep.histories], dtype=bool)
     for values, color, label in ((train, TRAIN_COLOR, "train"), (val, VAL_COLOR, "validation")):
         y, bad = clip_values(values, ceiling)
         ax.plot(lrs[~bad], y[~bad], marker="o", ms=4, color=color, label=f"final {label} loss")
-    bad = ~np.isfinite(val) | (val > ceiling)
-    if bad.any():
-        ax.plot(lrs[bad], np.full(bad.sum(), ceiling), marker="X", ms=9, color=BAD_COLOR,
-                ls="none", label="diverged")
+    if diverged.any():  # one cross per run that fit stopped as diverged
+        ax.plot(lrs[diverged], np.full(diverged.sum(), ceiling), marker="X", ms=9, color=BAD_COLOR,
+                ls="none", label="diverged", clip_on=False)
+    above = ~diverged & (~np.isfinite(val) | (val > ceiling))  # finished, but ended off the plot
+    for lr, v in zip(lrs[above], val[above]):
+        ax.plot([lr], [ceiling], marker="^", ms=8, color=VAL_COLOR, ls="none", clip_on=False)
+        mark_true_value(ax, lr, ceiling, v, prefix="val ", left=True)
     if sweep.best_lr is not None:
         ax.axvline(sweep.best_lr, color="grey", ls=":", label=f"best: {sweep.best_lr:.2g}")
     ax.set_xscale("log")
-    ax.set_ylim(0, ceiling * 1.05)
+    ax.set_ylim(0, ceiling)
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("loss after training")
     ax.set_title(title if title is not None else "where each learning rate ends up")

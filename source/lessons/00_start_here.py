@@ -18,8 +18,8 @@
 # 1. **A goal** at the top: what you will be able to explain at the end.
 # 2. **Predict, then try.** Before you move a slider, write down what you expect. A wrong guess
 #    that you then see corrected teaches more than a right guess you never made.
-# 3. **A live dashboard.** Move a slider and let go: the network retrains in well under a second,
-#    the curves are redrawn, and a *diagnosis in words* appears under the picture.
+# 3. **A live dashboard.** Move a slider and let go: the network retrains, the curves are
+#    redrawn, and a *diagnosis in words* appears under the picture.
 # 4. **A static comparison** of the important cases side by side, so the lesson also reads well
 #    when nothing is running.
 # 5. **A takeaway box** and **interview questions** whose answers you can unfold.
@@ -38,6 +38,12 @@ from hplab import plots, widgets
 # `load_dataset` makes the data (split into training, validation and a sealed test set),
 # `mlp` builds the network, `fit` trains it and returns its `History`, and `diagnose` reads that
 # history the way an experienced practitioner would.
+#
+# Training works like this: the **loss** measures how wrong the network's answers are; for every
+# weight, the **gradient** says how the loss changes when that weight moves a little; each
+# update moves every weight a small step against its gradient, downhill on the loss. The
+# **learning rate** sets the size of that step, and one **epoch** is one pass over the training
+# examples, in small groups (**minibatches**) of 32.
 
 # %%
 data = hplab.load_dataset("moons", n_samples=1000, noise=0.2, seed=0)
@@ -48,16 +54,27 @@ hplab.diagnose(hist)
 # %%
 ax = plots.loss_curves(hist)
 
+# %% tags=["check"]
+assert hplab.diagnose(hist).label == "good"
+assert hist.val_loss[-1] < 0.3 * hist.initial["val_loss"]  # both fall a long way ...
+assert hist.train_loss[-1] < 0.3 * hist.initial["train_loss"]
+assert abs(hist.train_metric[-1] - hist.val_metric[-1]) < 0.05  # ... and stay close
+
 # %% [markdown]
 # The blue line is the loss on the **training** examples, the orange one on the **validation**
 # examples the network never trains on. The star marks the epoch with the lowest validation loss.
-# Both lines fall and stay close together: this run is healthy.
+# Both lines fall to a small fraction of where they started and stay close together, and the
+# accuracies on the two sets end within a few points of each other: this run is healthy.
 #
 # ## The Playground
 #
 # > **Predict first.** The run above used a learning rate of 0.01. What will the loss curve look
 # > like at 3.0 — faster, slower, or something else? Write your guess down, then set the
 # > *learning rate* slider to about 3 and let go.
+#
+# The dashboard opens with the knobs that matter most. The others (noise, activation,
+# dropout, momentum, weight decay, schedule, early stopping, ...) are folded under
+# *more knobs*; each is the subject of a later lesson, so leave them until you get there.
 
 # %%
 playground = widgets.Playground()
@@ -70,8 +87,8 @@ playground
 #   your *previous* run, so every change is a before/after comparison. *Reset ghost* clears them.
 # - **decision boundary** — what the network has learned: the colour is its predicted class, dots
 #   are training points, small crosses validation points.
-# - **gradients** — how large the updates of each layer are. Lines far apart (on this log scale)
-#   mean some layers barely learn.
+# - **gradients** — the size of each layer's gradient, that is of its updates. Lines far apart
+#   (on this log scale) mean some layers barely learn.
 # - **the text under the picture** — the diagnosis, what to try next, and the numbers: epochs,
 #   best epoch, validation accuracy.
 # - **seeds (band)** — set it to 3 or 5 to train the same settings with several seeds and shade
@@ -80,15 +97,24 @@ playground
 #
 # The buttons on top (*Show me: divergence, overfitting, ...*) set the knobs that produce each
 # classic failure in one click. Sliders only retrain when you let go, and *Train again* reruns the
-# current settings. If a combination is impossible (try a batch size of 512 with 200 training
-# examples), the dashboard tells you why and keeps working.
+# current settings. If a setting is refused (try a batch size of 512 with 200 training
+# examples: `hplab` asks for a batch no larger than the training set), the dashboard tells you
+# why and keeps working.
+#
+# <details><summary>What happened at a learning rate of 3?</summary>
+#
+# The loss shot up within the first epoch and the run was stopped: *diverged*. Each step was so
+# large that it jumped past the valley of the loss and landed higher up the other side, again
+# and again. Lesson 02 is about exactly this.
+# </details>
 
 # %% [markdown]
 # ## Three runs side by side
 #
 # Here are three of the presets trained in a row: a healthy run, a learning rate so large the loss
-# explodes, and a deep sigmoid network whose first layers hardly learn. The top row shows the
-# losses, the bottom row what each network learned.
+# explodes, and a deep network of sigmoid units whose first layers get gradients thousands of
+# times smaller than the last one's, so they hardly learn (lesson 06 shows why). The top row
+# shows the losses, the bottom row what each network learned.
 
 # %%
 fig, results = widgets.compare_presets(["good", "divergence", "vanishing gradients"])

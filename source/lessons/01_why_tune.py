@@ -25,12 +25,22 @@ from hplab import widgets
 # | **slow convergence** | the loss falls steadily but is still far from the bottom when time runs out | steps too small (or too few) |
 # | **unstable training** | the loss jumps up and down instead of settling, or explodes | steps too large |
 #
-# > **Predict first.** Four runs follow, one per failure, on the same kind of data. In which one
+# > **Predict first.** Four runs follow, one per failure, on small two-dimensional data sets. In which one
 # > will the orange (validation) line end *above* where it was at its best, while the blue line is
 # > still going down? In which one will both lines stay high and flat?
 
 # %%
 fig, results = widgets.compare_presets(["underfitting", "overfitting", "slow", "unstable"])
+
+# %% tags=["check"]
+assert [r.diagnosis.label for r in results.values()] == list(results)
+under, over, slow, jumpy = (r.history for r in results.values())
+assert under.train_metric[-1] < 0.7 and min(under.train_loss) > 0.7 * under.initial["train_loss"]
+assert over.train_metric[-1] == 1.0 and over.best_epoch <= 5
+assert over.val_loss[-1] > 3 * over.best_val_loss and over.train_loss[-1] < 0.01
+assert all(b < a for a, b in zip([slow.initial["train_loss"]] + slow.train_loss, slow.train_loss))
+assert slow.train_loss[-1] > 0.5 * slow.initial["train_loss"]
+assert sum(b > 1.2 * a for a, b in zip(jumpy.train_loss, jumpy.train_loss[1:])) >= 3
 
 # %% [markdown]
 # Each column is one run: its losses on top, what the network learned below, and the verdict of
@@ -39,10 +49,13 @@ fig, results = widgets.compare_presets(["underfitting", "overfitting", "slow", "
 # - **underfitting** — a model with no hidden layer can only draw a straight line, and no straight
 #   line separates two rings. Both losses stay high and level.
 # - **overfitting** — a large network and only 30 training examples. The training loss heads to
-#   zero; the validation loss bottoms out early (star) and then climbs. The boundary bends around
-#   individual points.
-# - **slow** — plain SGD with a tiny learning rate: the loss is still falling at the last epoch.
-# - **unstable** — an enormous learning rate: every step overshoots, and the loss bounces.
+#   zero and every training example ends up classified right; the validation loss bottoms out in
+#   the first few epochs (star) and then climbs to several times its best. The boundary bends
+#   around individual points.
+# - **slow** — plain SGD with a tiny learning rate: the loss falls smoothly, lower at every epoch,
+#   and is still falling at the last one, more than half as high as where it started.
+# - **unstable** — an enormous learning rate on a model with no hidden layer: the steps
+#   overshoot, and the training loss jumps back up again and again instead of settling.
 
 # %% [markdown]
 # ## The numbers behind a verdict
@@ -64,7 +77,9 @@ results["overfitting"].diagnosis
 #
 # > **Predict first.** Click *overfitting* below. Which **single** knob would you change to turn
 # > it into a healthy run? Make your guess, then try it — and compare with the ghost.
-# > (Ideas: more training examples, fewer epochs, early stopping, weight decay, a smaller network.)
+# > (Ideas: more training examples, fewer epochs, a smaller network, or *weight decay*, a pull of
+# > every weight towards zero at each step that lesson 03 shows. The rarer knobs are folded
+# > under *more knobs*.)
 
 # %%
 playground = widgets.Playground()
@@ -75,11 +90,14 @@ playground
 #
 # **Takeaway**
 #
-# - Underfitting: bad on the training data itself → add capacity, train longer, regularize less.
+# - Underfitting: bad on the training data itself → add capacity, train longer, regularize less
+#   (regularization: brakes on a network's fit such as dropout and weight decay, lesson 03).
 # - Overfitting: good on training, worse on validation, and the gap grows → more data,
 #   regularization, early stopping, a smaller model.
-# - Slow: still improving when training ends → larger learning rate, adaptive optimizer, more epochs.
-# - Unstable: the loss jumps or explodes → smaller learning rate, warm-up, larger batches.
+# - Slow: still improving when training ends → larger learning rate, an adaptive optimizer such as
+#   Adam (lesson 04), more epochs.
+# - Unstable: the loss jumps or explodes → smaller learning rate, warm-up (a rate that starts small
+#   and grows over the first epochs, lesson 02), larger batches.
 #
 # </div>
 

@@ -17,45 +17,61 @@
 import numpy as np
 
 import hplab
-from hplab import plots, widgets
+from hplab import plots, scenarios, widgets
 
 # %% [markdown]
 # ## Three rates, one network
 #
-# Below, the same small network (two hidden layers, same starting weights) trains on the *moons*
-# data with plain SGD at three rates: 0.001, 1 and 10. Nothing else changes.
+# Below, the same small network (two hidden layers of 32 units, same starting weights, same
+# order of minibatches) trains on the *moons* data with plain SGD at three rates: 0.001, 0.1 and
+# 10. Nothing else changes. `scenarios.lr_runs` is a short loop over `hplab.fit` — the same
+# call as in lesson 00, with `optimizer="sgd"` and `lr=rate` — kept in the package so that the
+# course's tests can rerun exactly these runs with other seeds.
 #
 # **Predict first:** which run will end with the lowest training loss, and what will the curve
 # of the run at 10 look like? Write your guess down, then run the cell.
 
 # %%
-data = hplab.load_dataset("moons", seed=0)
-runs = {}
-for lr in (1e-3, 1.0, 10.0):
-    model = hplab.mlp(data.n_features, data.n_outputs, depth=2, width=32, seed=0)
-    runs[f"lr={lr:g}"] = hplab.fit(model, data, optimizer="sgd", lr=lr, epochs=20, seed=0)
-for name, hist in runs.items():
-    print(f"{name:>9}: {hplab.diagnose(hist).label:9} ({hist.status}, {hist.epochs_run} epochs)")
+data = scenarios.moons(seed=0)
+runs = scenarios.lr_runs(data, [1e-3, 0.1, 10.0], seed=0)
+for lr, hist in runs.items():
+    best = min(hist.val_loss)
+    print(f"lr {lr:<6g} {hplab.diagnose(hist).label:9} {hist.status:9} after {hist.epochs_run:2d} "
+          f"epochs: train loss {hist.train_loss[-1]:.3g}, val loss {hist.val_loss[-1] / best:.2f}x its best")
+print(runs[10.0].stop_reason)
 
 # %%
 fig, axes = plots.grid(3, ncols=3)
-for ax, (name, hist) in zip(axes, runs.items()):
-    plots.loss_curves(hist, ax, title=f"{name}: {hplab.diagnose(hist).label}")
+for ax, (lr, hist) in zip(axes, runs.items()):
+    plots.loss_curves(hist, ax, title=f"lr = {lr:g}: {hplab.diagnose(hist).label}")
+
+# %% tags=["check"]
+slow, good, big = runs.values()
+assert [hplab.diagnose(h).label for h in runs.values()] == ["slow", "good", "diverged"]
+assert np.diff([slow.initial["train_loss"]] + slow.train_loss).max() < 0  # never goes back up
+assert slow.train_loss[-1] > 2 * good.train_loss[-1]
+assert good.train_loss[2] < 0.6 * good.initial["train_loss"]  # most of the drop in 3 epochs
+assert good.val_loss[-1] < 1.1 * min(good.val_loss)  # ... and no bump at the end
+assert big.epochs_run == 1 and big.stopped_step < big.steps_per_epoch  # ended inside epoch 1
 
 # %% [markdown]
 # What you see:
 #
-# - **0.001 — slow.** The loss slides down a gentle, almost straight line. Nothing is wrong
-#   except patience: at this pace it would need hundreds of epochs.
-# - **1 — about right, and near the edge.** A steep drop in the first epochs, then a settle
-#   with a few bumps: now and then a step overshoots and the loss jumps before recovering. Those
-#   bumps are the first warning that the rate is close to too large.
+# - **0.001 — slow.** The loss slides down a gentle, almost straight line, lower at every epoch
+#   than the one before. Nothing is wrong except patience: it ends more than twice as high as
+#   the run at 0.1.
+# - **0.1 — about right.** Most of the drop happens in the first two or three epochs, then the
+#   loss settles smoothly; the validation loss ends within 10% of its best.
 # - **10 — diverged.** The first updates overshoot so far that the loss grows instead of
-#   shrinking; `fit` stops the run as soon as the loss passes ten times its starting value (the
-#   red cross).
+#   shrinking. `fit` checks the loss of every minibatch before it updates the weights: a loss
+#   that is not a number, or more than 1000 times the starting loss, ends the run at once (so
+#   does, after an epoch, a loss on the whole training set more than 10 times its start). Here
+#   that happened within the first epoch — the printed line says at which minibatch. On the
+#   plot, the red cross sits on the top edge at the epoch where the loss leaves the picture,
+#   and the number next to it is the loss the run really reached.
 #
 # The good rate is not a universal number: it depends on the data, the model, the optimizer and
-# the batch size. 1.0 is large for most problems; it works here because the inputs are
+# the batch size. 0.1 is large for many problems; it works here because the inputs are
 # standardized and the network is small. That is why you measure instead of guessing.
 
 # %% [markdown]
@@ -67,10 +83,13 @@ for ax, (name, hist) in zip(axes, runs.items()):
 #
 # **Predict, then try:**
 #
-# 1. Starting from 1.0, how many notches up can you go before the run diverges?
-# 2. Pick the `step` schedule with a rate that is slightly too high. Does the run recover when
-#    the rate drops?
-# 3. Switch the optimizer to `momentum`. Does the rate that diverges move up or down?
+# 1. Starting from 0.1, how many notches up can you go before the loss starts to bump back up?
+#    How many before the run diverges?
+# 2. Pick the `step` schedule (below) with a rate that is slightly too high. Does the run settle
+#    when the rate drops?
+# 3. Switch the optimizer to `momentum`. Momentum (lesson 04 covers it) adds to every step a
+#    share, here 0.9, of the previous one, so steps that keep pointing the same way grow up to
+#    ten times longer. Does the rate that diverges move up or down?
 
 # %%
 lab = widgets.LearningRateLab()
@@ -81,7 +100,7 @@ lab
 #
 # Early in training the weights are far from any good solution, and big steps cover ground. Late
 # in training the network is near a minimum, and big steps make it rattle around the bottom
-# without settling. A **schedule** starts large and ends small. The common shapes:
+# without settling. A **schedule** changes the rate from epoch to epoch. The common shapes:
 #
 # | schedule | what it does |
 # |---|---|
@@ -91,38 +110,51 @@ lab
 # | one-cycle | climb to a peak over the first 30% of training, then fall far below the start |
 # | warm-up | begin small and climb linearly over the first epochs, then hold |
 #
-# Warm-up protects the very first updates, when the gradients of a random network can be large
-# and uninformative; it is routine for big batches and for Adam on large models.
+# Warm-up protects the very first updates, when a random network's gradients (the direction and
+# size of each weight's next step) can be large and uninformative; it is routine for big batches
+# and for Adam on large models.
 #
 # **Predict:** which of these schedules will have the *smallest* rate in the last epoch?
 
 # %%
 names = ["constant", "step", "exponential", "cosine", "one_cycle", "warmup"]
-lrs = {name: hplab.schedule_lrs(name, lr=1.0, epochs=30) for name in names}
-ax = plots.lr_schedule(lrs, title="six schedules, base rate 1.0")
+lrs = {name: hplab.schedule_lrs(name, lr=1.0, epochs=scenarios.EPOCHS) for name in names}
+ax = plots.lr_schedule(lrs, title=f"six schedules, base rate 1.0, {scenarios.EPOCHS} epochs")
 ax.set_yscale("log")
+print("rate in the last epoch:", {name: f"{values[-1]:.2g}" for name, values in lrs.items()})
 
 # %% [markdown]
-# Now train with each one, all with the base rate of 1.0 from above. The constant rate keeps
-# bouncing near the bottom; the schedules that shrink the rate (step, cosine, exponential) settle
-# lower and stay there.
+# Now train with each one at a base rate of **1.0**, ten times the good rate above: at a
+# constant 1.0 this network still learns, but the loss keeps jumping. Watch the last epochs.
 
 # %%
-scheduled = {}
-for name in names:
-    model = hplab.mlp(data.n_features, data.n_outputs, depth=2, width=32, seed=0)
-    scheduled[name] = hplab.fit(model, data, optimizer="sgd", lr=1.0, epochs=20,
-                                schedule=name, seed=0)
+scheduled = scenarios.schedule_runs(data, names, lr=1.0, seed=0)
 ax = plots.overlay(scheduled, key="val_loss", title="validation loss under each schedule")
+ax.set_ylim(0, 1)
+rises = {name: scenarios.late_rises(hist) for name, hist in scheduled.items()}
 for name, hist in scheduled.items():
-    print(f"{name:>11}: final validation loss {hist.val_loss[-1]:.3f}")
+    print(f"{name:>11}: final val loss {hist.val_loss[-1]:.3f}, "
+          f"rises over the last 5 epochs add up to {rises[name]:.3f}")
+
+# %% tags=["check"]
+calm = max(rises["step"], rises["cosine"])
+assert calm < 0.01
+for name in ("constant", "exponential", "warmup"):
+    assert rises[name] > max(0.01, 5 * calm), name
+assert scheduled["one_cycle"].val_loss[-1] > 1.2 * min(scheduled["step"].val_loss[-1],
+                                                       scheduled["cosine"].val_loss[-1])
 
 # %% [markdown]
-# The one-cycle run spends its middle epochs at its peak, 1.0, which is already at the bumpy
-# edge here, and then cools down too fast to repair the damage: it ends well above step and
-# cosine. Its shape pays off when the peak
-# is chosen with care, usually with the help of the test below. Warm-up holds 1.0 for most of the
-# run, so it bumps like the constant rate.
+# Step and cosine have shrunk the rate to almost nothing by the last epochs, and their
+# validation loss stops moving. The constant rate keeps jumping to the end, and so does
+# warm-up, which holds 1.0 once it has climbed. Exponential decay at 0.95 per epoch is still at
+# more than a third of the base rate after 20 epochs: too slow to calm this run. Where a
+# jumping run happens to end is luck — compare the final values over a few seeds before you
+# believe a difference between them.
+#
+# One-cycle climbs to its peak of 1.0 early and then cools down: it ends above step and cosine
+# here (and with other seeds of this network it sometimes blows up at its peak). Its shape pays
+# off when the peak is chosen with care, usually with the help of the test below.
 #
 # ## The learning-rate range test
 #
@@ -144,7 +176,7 @@ for name, hist in scheduled.items():
 # above?
 
 # %%
-model = hplab.mlp(data.n_features, data.n_outputs, depth=2, width=32, seed=0)
+model = scenarios.net(data, seed=0)
 found = hplab.lr_range_test(model, data, optimizer="sgd", start_lr=1e-5, end_lr=10, seed=0)
 plots.lr_finder_curve(found)
 print(found.explanation)
@@ -154,7 +186,7 @@ print(found.explanation)
 # damaged? Compare it with a freshly built copy of the same network:
 
 # %%
-fresh = hplab.mlp(data.n_features, data.n_outputs, depth=2, width=32, seed=0)
+fresh = scenarios.net(data, seed=0)
 print("after the test:", hplab.evaluate(model, data))
 print("fresh network: ", hplab.evaluate(fresh, data))
 
@@ -163,51 +195,67 @@ print("fresh network: ", hplab.evaluate(fresh, data))
 # suggested rate, at a tenth of it and at ten times it.
 
 # %%
-checks = {}
-for factor in (0.1, 1, 10):
-    lr = found.suggestion * factor
-    net = hplab.mlp(data.n_features, data.n_outputs, depth=2, width=32, seed=0)
-    hist = hplab.fit(net, data, optimizer="sgd", lr=lr, epochs=20, seed=0)
-    checks[f"{factor:g} x suggestion ({lr:.2g})"] = hist
-    print(f"lr {lr:8.3g}: {hplab.diagnose(hist).label:9} final train loss {hist.train_loss[-1]:.3f}")
+factors = (0.1, 1, 10)
+tried = scenarios.lr_runs(data, [found.suggestion * f for f in factors], seed=0)
+checks = {f"{f:g} x suggestion ({lr:.2g})": h for f, (lr, h) in zip(factors, tried.items())}
+for name, hist in checks.items():
+    print(f"{name:26}: {hplab.diagnose(hist).label:9} final train loss {hist.train_loss[-1]:.3f}")
 plots.overlay(checks, key="train_loss");
+
+# %% tags=["check"]
+low, mid, high = (h.train_loss[-1] for h in tried.values())
+assert low > 1.1 * mid > 1.1 * 1.1 * high  # ten times the suggestion still trains faster
+assert all(hplab.diagnose(h).label == "good" for h in list(tried.values())[1:])
 
 # %% [markdown]
 # The suggestion is a *starting point*, not a promise: it comes from a run that lasted only a
-# hundred steps. It tends to be a little cautious — and a cautious start that you then raise by
-# 2-3x is far cheaper than a run that diverges.
+# hundred steps. Here it is cautious — ten times the suggestion trains further in the same 20
+# epochs, without a blow-up — and a cautious start that you then raise is far cheaper than a
+# run that diverges.
 #
 # ## Many rates at once
 #
 # Training one tiny network is mostly overhead, so `hplab.lr_sweep` trains one copy per rate
-# inside a single vectorized run: 24 rates, the same starting weights and the same minibatch
-# order, in the time of a handful of ordinary runs rather than 24. The result is the classic
-# U-shape: the loss after training against the rate.
+# inside a single vectorized run: 24 rates from 0.001 to 30, the same starting weights and the
+# same minibatch order for all (the cell below prints how long that took next to one ordinary
+# run). The result is the classic U-shape: the loss after training against the rate.
 #
 # **Predict:** where will the bottom of the U sit compared with the range test's suggestion?
 
 # %%
-sweep = hplab.lr_sweep(data, np.logspace(-3, 1.5, 24), optimizer="sgd", epochs=20,
-                       depth=2, width=32, seed=0)
+sweep = scenarios.sweep(data, seed=0)  # hplab.lr_sweep(data, np.logspace(-3, 1.5, 24), ...)
 fig, axes = plots.grid(2, ncols=2, size=(5.2, 3.6))
 plots.lr_sweep_curve(sweep, axes[0])
 axes[0].axvline(found.suggestion, color="tab:green", ls="--", label="range test")
-axes[0].legend(fontsize="x-small")
+axes[0].legend(fontsize="x-small", loc="upper left")
 plots.overlay({f"{lr:.2g}": h for lr, h in zip(sweep.lrs[::3], sweep.histories[::3])},
               axes[1], key="train_loss", title="every third rate, training loss");
 
 # %%
-print(f"best rate in the sweep: {sweep.best_lr:.3g}; range test suggested {found.suggestion:.3g}")
-print(f"{sum(h.diverged for h in sweep.histories)} of {len(sweep.lrs)} rates diverged")
-alone = hplab.fit(hplab.mlp(data.n_features, data.n_outputs, depth=2, width=32, seed=0), data,
-                  optimizer="sgd", lr=sweep.best_lr, epochs=20, seed=0)
+diverged = [lr for lr, h in zip(sweep.lrs, sweep.histories) if h.diverged]
+print(f"best rate in the sweep: {sweep.best_lr:.3g} = {sweep.best_lr / found.suggestion:.1f}x "
+      f"the range test's suggestion {found.suggestion:.3g}")
+print(f"{len(diverged)} of {len(sweep.lrs)} rates diverged (red crosses): "
+      + ", ".join(f"{lr:.3g}" for lr in diverged))
+alone = hplab.fit(scenarios.net(data, seed=0), data, optimizer="sgd", lr=sweep.best_lr,
+                  epochs=scenarios.EPOCHS, seed=0)
 print(f"{len(sweep.lrs)} networks trained together in {max(sum(h.seconds) for h in sweep.histories):.2f} s; "
       f"one alone takes {sum(alone.seconds):.2f} s")
 
+# %% tags=["check"]
+final = dict(zip(sweep.lrs, sweep.final_val_loss))
+assert 2 <= sweep.best_lr / found.suggestion <= 10
+assert diverged and min(diverged) > 5 * sweep.best_lr
+assert all(h.diverged for lr, h in zip(sweep.lrs, sweep.histories) if lr >= min(diverged))
+assert min(v for lr, v in final.items() if lr <= sweep.best_lr / 10) > 1.3 * final[sweep.best_lr]
+
 # %% [markdown]
-# Left of the bottom the runs are slow, right of it they bounce or blow up (red crosses). The
-# floor is fairly wide — a factor of three either way of the best rate costs little (here at
-# most a quarter more validation loss) — which is why a quick range test is usually good enough.
+# The bottom of the U sits a few times above the range test's suggestion: the suggestion is on
+# the cautious side of the floor. Left of the bottom the runs end higher — ten times below the
+# best rate, 20 epochs do not get as far. Right of it the runs bounce, and from some rate on every
+# run diverges: those are the red crosses, one per run that `fit` stopped, as many as the count
+# printed above. The floor is wide, so any rate from the suggestion up to the bottom is a
+# reasonable start — which is why a quick range test is usually good enough.
 #
 # <div style="border-left: 4px solid #2a7ae2; background: #eef5ff; padding: 0.6em 1em;">
 #

@@ -1,0 +1,130 @@
+"""Lesson 02's sentences about its runs, checked on the lesson's seed (0) and on five others.
+
+Each claim runs through the same ``hplab.scenarios`` functions the lesson calls; a seed changes
+the data, the starting weights and the minibatch order together. A claim the lesson states as
+general must hold on seed 0 and on at least 4 of seeds 1-5.
+"""
+
+import numpy as np
+import pytest
+from seeds_helpers import LESSON_SEED, OTHER_SEEDS, SEEDS, holds
+
+import hplab
+from hplab import scenarios
+
+NAMES = ["constant", "step", "exponential", "cosine", "one_cycle", "warmup"]
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    """Everything lesson 02 trains, for each seed."""
+    out = {}
+    for seed in SEEDS:
+        data = scenarios.moons(seed)
+        found = scenarios.range_test(data, seed)
+        out[seed] = dict(
+            rates=scenarios.lr_runs(data, [1e-3, 0.1, 10.0], seed=seed),
+            schedules=scenarios.schedule_runs(data, NAMES, lr=1.0, seed=seed),
+            found=found,
+            tried=scenarios.lr_runs(data, [found.suggestion * f for f in (0.1, 1, 10)], seed=seed),
+            sweep=scenarios.sweep(data, seed),
+        )
+    return out
+
+
+def test_02_small_rate_is_slow_middle_is_good_large_diverges(seeds):
+    def claim(r):
+        slow, good, big = r["rates"].values()
+        labels = [hplab.diagnose(h).label for h in (slow, good, big)]
+        assert labels == ["slow", "good", "diverged"], labels
+        assert np.diff([slow.initial["train_loss"]] + slow.train_loss).max() < 0
+        assert slow.train_loss[-1] > 2 * good.train_loss[-1]
+        assert good.train_loss[2] < 0.6 * good.initial["train_loss"]
+        assert good.val_loss[-1] < 1.1 * min(good.val_loss)
+        assert big.epochs_run == 1 and big.stopped_step < big.steps_per_epoch
+
+    holds(claim, seeds)
+
+
+def test_02_decaying_schedules_calm_down_while_constant_and_warmup_keep_jumping(seeds):
+    def claim(r):
+        rises = {n: scenarios.late_rises(h) for n, h in r["schedules"].items()}
+        calm = max(rises["step"], rises["cosine"])
+        assert calm < 0.01, rises
+        for name in ("constant", "exponential", "warmup"):
+            assert rises[name] > max(0.01, 5 * calm), (name, rises)
+
+    holds(claim, seeds)
+
+
+def test_02_one_cycle_at_a_peak_of_one_ends_above_step_and_cosine_and_sometimes_blows_up(seeds):
+    def claim(r):
+        final = {n: h.val_loss[-1] for n, h in r["schedules"].items()}
+        assert final["one_cycle"] > 1.2 * min(final["step"], final["cosine"]), final
+
+    holds(claim, seeds)
+    assert any(seeds[s]["schedules"]["one_cycle"].diverged for s in OTHER_SEEDS)
+
+
+def test_02_schedule_plot_spans_the_epochs_the_runs_use(seeds):
+    lrs = {n: hplab.schedule_lrs(n, lr=1.0, epochs=scenarios.EPOCHS) for n in NAMES}
+    for name, hist in seeds[LESSON_SEED]["schedules"].items():
+        assert len(lrs[name]) == hist.epochs_run or hist.diverged
+        if not hist.diverged:
+            np.testing.assert_allclose(hist.lr, lrs[name], rtol=1e-6)
+    assert lrs["exponential"][-1] > 1 / 3   # "more than a third of the base rate after 20 epochs"
+
+
+def test_02_range_test_suggestion_is_cautious_and_trains_well(seeds):
+    def claim(r):
+        found, sweep = r["found"], r["sweep"]
+        assert 2 <= sweep.best_lr / found.suggestion <= 10, (sweep.best_lr, found.suggestion)
+        low, mid, high = (h.train_loss[-1] for h in r["tried"].values())
+        assert low > 1.1 * mid > 1.1 * 1.1 * high, (low, mid, high)
+        assert all(hplab.diagnose(h).label == "good" for h in list(r["tried"].values())[1:])
+
+    holds(claim, seeds)
+
+
+def test_02_sweep_slow_on_the_left_diverged_on_the_right(seeds):
+    def claim(r):
+        sweep = r["sweep"]
+        final = dict(zip(sweep.lrs, sweep.final_val_loss))
+        diverged = [lr for lr, h in zip(sweep.lrs, sweep.histories) if h.diverged]
+        assert diverged and min(diverged) > 5 * sweep.best_lr
+        assert all(h.diverged for lr, h in zip(sweep.lrs, sweep.histories) if lr >= min(diverged))
+        assert min(v for lr, v in final.items() if lr <= sweep.best_lr / 10) > 1.3 * final[sweep.best_lr]
+
+    holds(claim, seeds)
+
+
+def test_02_sweep_figure_draws_one_cross_per_diverged_run(seeds):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hplab import plots
+
+    sweep = seeds[LESSON_SEED]["sweep"]
+    ax = plots.lr_sweep_curve(sweep)
+    crosses = [ln for ln in ax.lines if ln.get_label() == "diverged"]
+    drawn = list(crosses[0].get_xdata()) if crosses else []
+    assert drawn == [lr for lr, h in zip(sweep.lrs, sweep.histories) if h.diverged]
+    plt.close(ax.figure)
+
+
+def test_02_the_diverged_cross_sits_where_the_loss_leaves_the_plot_with_its_value(seeds):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hplab import plots
+
+    big = seeds[LESSON_SEED]["rates"][10.0]
+    ax = plots.loss_curves(big)
+    (cross,) = [ln for ln in ax.lines if ln.get_label() == "diverged"]
+    assert cross.get_ydata()[0] == pytest.approx(ax.get_ylim()[1])  # on the top edge
+    assert f"{big.train_loss[-1]:.2g}" in " ".join(t.get_text() for t in ax.texts)
+    plt.close(ax.figure)
