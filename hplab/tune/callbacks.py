@@ -24,7 +24,9 @@ class KillSwitch(Callback):
 
     Trials are counted as this process starts them (one ``fit`` each), so with
     ``after_trials=3`` the worker finishes three trials and dies inside its fourth, which stays
-    marked running in the storage: nothing is cleaned up, exactly as after a real SIGKILL.
+    marked running in the storage: nothing is cleaned up, exactly as after a real SIGKILL. If
+    that trial ends before ``at_epoch`` (it diverged, or was pruned), it dies as the trial ends,
+    before its result is written.
 
     Args:
         after_trials: trials this process finishes before it dies (>= 0).
@@ -41,8 +43,12 @@ class KillSwitch(Callback):
         self.started += 1
 
     def on_epoch_end(self, trainer, epoch, logs) -> None:
-        if self.started == self.after_trials + 1 and epoch == self.at_epoch:
+        if self.started > self.after_trials and epoch >= self.at_epoch:
             self.kill()
+
+    def on_train_end(self, trainer) -> None:
+        if self.started > self.after_trials:  # the run ended early (diverged, pruned): die now,
+            self.kill()                       # before the trial's result is written
 
     def kill(self) -> None:
         """SIGKILL this process: no ``finally`` block, no exit handler, no database commit runs."""
