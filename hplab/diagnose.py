@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .train import History
 
-LABELS = ("diverged", "unstable", "slow", "underfitting", "overfitting", "good")
+LABELS = ("diverged", "collapsed", "unstable", "slow", "underfitting", "overfitting", "good")
 
 # Thresholds, in one place so a lesson can show them.
 UNSTABLE_RISE = 0.5        # summed epoch-to-epoch rises of the training loss, over the starting loss,
@@ -23,23 +23,33 @@ UNDERFIT_ACCURACY = 0.85   # training accuracy below this (classification) ...
 UNDERFIT_R2 = 0.8          # ... or training R² below this (regression) means high bias
 OVERFIT_RISE = 0.15        # final validation loss this share above its minimum ...
 OVERFIT_GAP = 0.05         # ... or a train-minus-validation metric gap above this
+COLLAPSE_SHARE = 0.95      # at least this share of validation inputs get the same predicted class
+COLLAPSE_SPREAD = 0.05     # ... or (regression) predictions spread less than this share of the targets'
 
 
 @dataclass
 class Diagnosis:
-    """A label, the numbers it rests on, and what to say and do about it."""
+    """A label, the numbers it rests on, and what to say and do about it.
+
+    ``label`` is the one finding to act on first. ``also`` lists further labels whose checks fit
+    the same run (for now: a slow run whose training accuracy is also low is "slow" with
+    ``also=["underfitting"]``); ``explanation`` and ``advice`` cover them too.
+    """
 
     label: str
     evidence: dict = field(default_factory=dict)
     explanation: str = ""
     advice: str = ""
+    also: list = field(default_factory=list)
 
     def __str__(self) -> str:
-        return f"{self.label.upper()}: {self.explanation} Next: {self.advice}"
+        more = f" (also: {', '.join(self.also)})" if self.also else ""
+        return f"{self.label.upper()}{more}: {self.explanation} Next: {self.advice}"
 
     def _repr_markdown_(self) -> str:
         facts = ", ".join(f"{k}={_fmt(v)}" for k, v in self.evidence.items())
-        return (f"**{self.label}** — {self.explanation}\n\n*Next:* {self.advice}\n\n"
+        more = f" (also: {', '.join(self.also)})" if self.also else ""
+        return (f"**{self.label}**{more} — {self.explanation}\n\n*Next:* {self.advice}\n\n"
                 f"<small>evidence: {facts}</small>")
 
 
@@ -74,14 +84,40 @@ def _evidence(h: History) -> dict:
         train_metric=h.train_metric[-1],
         val_metric=h.val_metric[-1],
         gap=h.train_metric[-1] - h.val_metric[-1],
+        **h.predictions,
     )
 
 
+def _collapsed(ev: dict, history: History) -> bool:
+    """Nearly one answer for every validation input, and not merely where the network started.
+
+    A network that has not trained yet can give one class to everything too (a slow run), so
+    the answers must have been varied at the start, or the training loss must have climbed above
+    its starting value on the way: something knocked the network into its one answer.
+    """
+    if "top_class_share" in ev:
+        one = ev["top_class_share"] >= COLLAPSE_SHARE and ev["majority_share"] < COLLAPSE_SHARE
+        varied = ev.get("start_top_class_share", 1.0) < COLLAPSE_SHARE
+    elif "spread" in ev:
+        one = ev["spread"] < COLLAPSE_SPREAD
+        varied = ev.get("start_spread", 0.0) >= COLLAPSE_SPREAD
+    else:  # no record of the predictions (a History built by hand)
+        return False
+    climbed = max((v for v in history.train_loss if math.isfinite(v)), default=math.inf) \
+        > ev["start_loss"]
+    return one and (varied or climbed)
+
+
 def diagnose(history: History) -> Diagnosis:
-    """Label a run as diverged, unstable, slow, underfitting, overfitting or good.
+    """Label a run as diverged, collapsed, unstable, slow, underfitting, overfitting or good.
 
     The checks run in that order and the first that fits wins; ``evidence`` holds every number
-    used, so the verdict can be checked by eye against the curves.
+    used, so the verdict can be checked by eye against the curves. "collapsed" means the final
+    network gives (nearly) the same answer to every validation input (``History.predictions``):
+    at least ``COLLAPSE_SHARE`` of them get one class, or regression predictions spread less than
+    ``COLLAPSE_SPREAD`` of the targets' spread, when it did not start out that way (see
+    ``_collapsed``). A slow run whose training accuracy is also low says both: label "slow",
+    ``also=["underfitting"]``.
     """
     if not isinstance(history, History):
         raise TypeError(f"history must be an hplab History (from fit), got {type(history).__name__}")
@@ -98,25 +134,47 @@ def diagnose(history: History) -> Diagnosis:
                          "(learning rate) is too large for this loss surface.",
                          "Lower the learning rate by 3-10x (or add warm-up); check the inputs "
                          "are standardized.")
+    if _collapsed(ev, history):
+        if classification:
+            what = (f"{ev['top_class_share']:.0%} of the validation inputs get the same class "
+                    f"(a constant guess would be right {ev['majority_share']:.0%} of the time)")
+        else:
+            what = (f"its predictions spread only {ev['spread']:.2f} times as much as the "
+                    "targets")
+        return Diagnosis("collapsed", ev,
+                         f"The network gives nearly one answer to every input: {what}. Its "
+                         "answer no longer depends on the input, typically because steps that "
+                         "were too large pushed the hidden units into a state they cannot leave "
+                         "(dead ReLUs, saturated units), so the loss stays finite but learning "
+                         "has stopped.",
+                         "Lower the learning rate by 3-10x (or add warm-up or gradient clipping) "
+                         "and train a fresh network; this one will not recover.")
     if ev["rise_ratio"] > UNSTABLE_RISE and ev["loss_drop"] < UNSTABLE_DROP:
         return Diagnosis("unstable", ev,
                          "The training loss keeps jumping back up instead of falling steadily: "
                          "steps are so large that they bounce across the valley of the loss.",
                          "Lower the learning rate, use a decaying schedule, or a larger batch for "
                          "less noisy steps.")
-    if ev["loss_drop"] < SLOW_DROP and ev["end_pace"] > SLOW_STILL_FALLING:
-        return Diagnosis("slow", ev,
-                         f"The loss fell only {ev['loss_drop']:.0%} of the way and is still "
-                         "falling: training works, but the steps are too small to get far in "
-                         "this many epochs.",
-                         "Raise the learning rate (try 3-10x), switch to an adaptive optimizer "
-                         "such as Adam, or train for more epochs.")
     low = UNDERFIT_ACCURACY if classification else UNDERFIT_R2
     # judge the model that was kept: the best epoch's weights when early stopping restored them
     kept = ev["best_epoch"] if history.status == "early_stopped" and ev["best_epoch"] else ev["epochs"]
     kept_train = history.train_metric[kept - 1]
     kept_gap = kept_train - history.val_metric[kept - 1]
-    if not kept_train >= low and kept_gap < 2 * OVERFIT_GAP:  # low, and no better on training data
+    underfit = not kept_train >= low and kept_gap < 2 * OVERFIT_GAP  # low, and no better on training
+    if ev["loss_drop"] < SLOW_DROP and ev["end_pace"] > SLOW_STILL_FALLING:
+        small = (f" The training {name} is also only {kept_train:.2f}: if it stays low once the "
+                 "loss has flattened, the model is short of capacity as well (underfitting)."
+                 if underfit else "")
+        return Diagnosis("slow", ev,
+                         f"The loss fell only {ev['loss_drop']:.0%} of the way and is still "
+                         "falling: training works, but the steps are too small to get far in "
+                         "this many epochs." + small,
+                         "Raise the learning rate (try 3-10x), switch to an adaptive optimizer "
+                         "such as Adam, or train for more epochs"
+                         + ("; then, if the training score is still low, add capacity (more layers "
+                            "or units)." if underfit else "."),
+                         also=["underfitting"] if underfit else [])
+    if underfit:
         return Diagnosis("underfitting", ev,
                          f"Even on the training data the {name} is only {kept_train:.2f}: "
                          "the model cannot represent the pattern (high bias), so more data or "

@@ -29,13 +29,17 @@ from .backprop import Backprop
 from .data import CLASSIFICATION, Data, Split
 from .models import ACTIVATIONS, mlp
 from .train import (
+    BATCH_DIVERGENCE_SLACK,
     OPTIMIZERS,
     EarlyStopping,
     History,
     _check_split_batch_stopper,
     _threads,
+    _with_start,
+    divergence_reason,
     make_optimizer,
     make_schedule,
+    prediction_summary,
 )
 
 MEMBER_KEYS = ("lr", "momentum", "betas", "eps", "weight_decay", "seed", "data_seed")
@@ -171,6 +175,11 @@ class _Stack:
         self.theta = pick(self.theta)
         self._owners()
 
+    def set_member(self, row: int, vector: torch.Tensor) -> None:
+        """Member ``row`` takes the weights in ``vector`` (``net.parameters()`` order)."""
+        for b, part in zip(self.blocks(self.theta), torch.split(vector, self.sizes)):
+            b[row] = part
+
     def copy_member(self, dst: int, src: int) -> None:
         """Member ``dst`` takes over ``src``'s weights and optimizer state."""
         for flat in (self.theta, *self.state.values()):
@@ -233,10 +242,17 @@ class _Stack:
             results.append(_fit_rules(loss, metric, ok[:, rows].all(dim=1)))
         return results
 
-    def train_epoch(self, X, y, order, batch_size, hyper, gens=None) -> torch.Tensor:
-        """One pass: ``order`` (K, n) gives each member's minibatch order. Returns (steps, K) losses.
+    def train_epoch(self, X, y, order, batch_size, hyper, gens=None,
+                    limits=None) -> tuple[torch.Tensor, dict]:
+        """One pass: ``order`` (K, n) gives each member's minibatch order.
 
         ``hyper`` maps lr, momentum, beta1, beta2, eps, weight_decay to one value per member.
+        ``limits`` (K,) are the minibatch losses past which a member blows up, as in ``fit``: that
+        member keeps the weights that gave the loss (the stack goes on computing its row, but
+        its row is put back to those weights at the end of the epoch).
+
+        Returns the (steps, K) minibatch losses and {row: step of the epoch (1-based) at which it
+        blew up}; a member's losses after that step mean nothing.
         """
         h = {k: self._spread(v) for k, v in hyper.items()}
         h["decay"] = bool(hyper["weight_decay"].any())
@@ -246,14 +262,22 @@ class _Stack:
             Xs, ys = X[order[0]], y[order]
         else:
             Xs, ys = X[order], y[order]  # each member's shuffled copy; minibatches are slices
-        losses = []
+        losses, blown, kept = [], {}, {}
         for i in range(0, order.shape[1], batch_size):
             xb = Xs[..., i:i + batch_size, :]
             loss = self.passes.step(self.params, self.grads, xb, ys[:, i:i + batch_size],
                                     masks=masks)  # (K,): members do not interact
-            self._update(self.theta, self.grad, h)
             losses.append(loss)
-        return torch.stack(losses)
+            if limits is not None:
+                bad = ~(loss <= limits) | torch.isinf(loss)  # NaN fails the comparison
+                if bool(bad.any()):
+                    for r in bad.nonzero().flatten().tolist():
+                        if r not in blown:
+                            blown[r], kept[r] = len(losses), self.member(r)
+            self._update(self.theta, self.grad, h)
+        for r, vector in kept.items():
+            self.set_member(r, vector)
+        return torch.stack(losses), blown
 
     def _spread(self, values: torch.Tensor):
         """A per-member value as a plain number when all members agree (cheaper), else one
@@ -396,12 +420,15 @@ class _Run:
 
     def _begin(self):
         (tl, tm), (vl, vm) = self.stack.score(self.train, self.data.val)
+        with torch.no_grad():  # the networks still hold their initial weights
+            self.before = [prediction_summary(self.data.task, net.eval()(self.data.val.X),
+                                              self.data.val.y) for net in self.nets]
         self.limits = []
         for k, h in enumerate(self.hists):
             h.initial = dict(train_loss=tl[k], val_loss=vl[k], train_metric=tm[k],
                              val_metric=vm[k])
-            self.limits.append(self.factor * max(tl[k], 1e-3) if math.isfinite(tl[k])
-                               else math.inf)
+            self.limits.append(self.factor * max(tl[k], 1e-3) * BATCH_DIVERGENCE_SLACK
+                               if math.isfinite(tl[k]) else math.inf)
 
     def hyper(self) -> tuple[dict, list[float]]:
         now = [_clock_now(self.clocks[k][0]) for k in self.alive]
@@ -418,8 +445,9 @@ class _Run:
         hyper, lrs = self.hyper()
         order = torch.stack([torch.randperm(len(self.train.y), generator=self.gens[k])
                              for k in self.alive])
-        batch = self.stack.train_epoch(self.train.X, self.train.y, order, self.batch_size, hyper,
-                                       [self.masks[k] for k in self.alive])
+        limits = torch.tensor([self.limits[k] for k in self.alive], dtype=torch.float64)
+        batch, blown = self.stack.train_epoch(self.train.X, self.train.y, order, self.batch_size,
+                                              hyper, [self.masks[k] for k in self.alive], limits)
         if self.schedule not in (None, "constant"):  # a constant rate needs no clock
             _tick(self.clocks)
         (tl, tm), (vl, vm) = self.stack.score(self.train, self.data.val)
@@ -433,8 +461,8 @@ class _Run:
                 getattr(h, name).append(v[r])
             h.lr.append(lrs[r])
             h.seconds.append(seconds)
-            h.batch_loss.extend(batch[:, r].tolist())
-            if self._should_stop(k, r, epoch):
+            h.batch_loss.extend(batch[:blown.get(r, len(batch)), r].tolist())
+            if self._should_stop(k, r, epoch, blown.get(r)):
                 stopped.append(r)
         if stopped:
             for r in stopped:
@@ -443,15 +471,17 @@ class _Run:
             self.stack.keep(torch.tensor(rows, dtype=torch.long))
             self.alive = [self.alive[r] for r in rows]
 
-    def _should_stop(self, k: int, r: int, epoch: int) -> bool:
+    def _should_stop(self, k: int, r: int, epoch: int, blown_at: int | None) -> bool:
+        """fit's rules: divergence (minibatch or epoch), then early stopping."""
         h = self.hists[k]
-        train_loss = h.train_loss[-1]
-        if not math.isfinite(train_loss) or train_loss > self.limits[k]:
-            h.status, h.stopped_epoch = "diverged", epoch
-            h.stop_reason = (f"training loss {train_loss:.3g} at epoch {epoch} is "
-                             + ("not a number" if not math.isfinite(train_loss) else
-                                f"over {self.factor:g}x the starting loss "
-                                f"{h.initial['train_loss']:.3g}"))
+        blown = None
+        if blown_at is not None:
+            blown = ((epoch - 1) * h.steps_per_epoch + blown_at, h.batch_loss[-1])
+        reason = divergence_reason(blown, h.train_loss[-1], epoch, h.initial["train_loss"],
+                                   self.factor)
+        if reason:
+            h.status, h.stopped_epoch, h.stop_reason = "diverged", epoch, reason
+            h.stopped_step = blown[0] if blown else len(h.batch_loss)
             return True
         es = self.stoppers[k]
         if es is None:
@@ -465,7 +495,7 @@ class _Run:
         es.wait += 1
         if es.wait < es.patience:
             return False
-        h.status, h.stopped_epoch = "early_stopped", epoch
+        h.status, h.stopped_epoch, h.stopped_step = "early_stopped", epoch, len(h.batch_loss)
         h.stop_reason = (f"{es.monitor} did not improve by more than {es.min_delta:g} "
                          f"for {es.patience} epochs (best at epoch {es.best_epoch})")
         return True
@@ -484,6 +514,9 @@ class _Run:
                     self.final[k] = self.best_theta[k]
             vector_to_parameters(self.final[k], self.nets[k].parameters())
             self.nets[k].eval()
+            with torch.no_grad():
+                h.predictions = _with_start(prediction_summary(
+                    self.data.task, self.nets[k](self.data.val.X), self.data.val.y), self.before[k])
         return self.nets
 
 

@@ -1,7 +1,8 @@
 """The training engine: ``fit`` a model on a ``Data`` bundle and get a ``History`` back.
 
 Batches are sliced from tensors already in memory (no DataLoader), the optimizers and schedules
-are PyTorch's own, and a run that blows up ends quietly with ``status="diverged"``. For the
+are PyTorch's own, and a run that blows up ends quietly with ``status="diverged"`` at the
+minibatch where it happened (see :func:`fit` for the rule). For the
 networks ``mlp`` builds, the gradients come from the hand-written backward pass in
 ``hplab.backprop`` and the optimizer runs PyTorch's fused kernel; any other model goes through
 autograd. Both give the same numbers up to float rounding (tests/test_backprop.py).
@@ -34,6 +35,10 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
 SCHEDULES = ("constant", "step", "exponential", "cosine", "one_cycle", "warmup", "warmup_cosine")
 MONITORS = ("val_loss", "val_metric", "train_loss", "train_metric")
 STATUSES = ("completed", "early_stopped", "diverged", "stopped")
+# A single minibatch is noisy: with one example per batch a healthy run can see one loss 100x its
+# starting value. So one minibatch counts as a blow-up only past this many times fit's
+# ``divergence_factor`` (1000x the starting loss by default); NaN/inf counts at once.
+BATCH_DIVERGENCE_SLACK = 100
 
 
 # ----------------------------------------------------------------------------- history
@@ -43,8 +48,15 @@ STATUSES = ("completed", "early_stopped", "diverged", "stopped")
 class History:
     """What happened in one training run, one value per epoch (epoch 1 first).
 
-    ``status`` is "completed", "early_stopped", "diverged" or "stopped" (a callback stopped it).
-    ``initial`` holds the losses and metrics before the first update.
+    ``status`` says why training ended: "completed", "early_stopped", "diverged" or "stopped"
+    (a callback stopped it). A run that diverges stops at the minibatch where the loss blew up:
+    ``stopped_epoch`` is the epoch it happened in (its row holds the scores of the weights at
+    that moment) and ``stopped_step`` the number of that minibatch counted over the whole run,
+    so ``batch_loss`` ends with the loss that blew up. ``initial`` holds the losses and metrics
+    before the first update; ``predictions`` describes how varied the model's predictions on the
+    validation split are at the end and at the start (see :func:`prediction_summary`), which
+    :func:`hplab.diagnose` reads to spot a network that has collapsed to one answer. Collapse is
+    not a status: ``status`` says why training ended, and such a run did finish.
     """
 
     task: str = CLASSIFICATION
@@ -64,7 +76,9 @@ class History:
     status: str = "completed"
     best_epoch: int | None = None
     stopped_epoch: int | None = None
+    stopped_step: int | None = None  # minibatch (1-based, whole run) at which the run stopped
     steps_per_epoch: int = 0
+    predictions: dict = field(default_factory=dict)  # the final model on validation, see above
     stop_reason: str = ""
 
     @property
@@ -326,6 +340,29 @@ def metric_value(task: str, out: torch.Tensor, y: torch.Tensor) -> float:
     return (1 - sse / sst).item()
 
 
+def prediction_summary(task: str, out: torch.Tensor, y: torch.Tensor) -> dict:
+    """How varied a model's predictions are: a network that gives every input one answer has collapsed.
+
+    Classification: ``top_class_share``, the share of inputs given the most common predicted
+    class (1.0: the same class for all), next to ``majority_share``, the share of the most common
+    true class (what that constant answer would score). Regression: ``spread``, the standard
+    deviation of the predictions over that of the targets (0: the same value for all).
+    Empty when some output is NaN or infinite. ``fit`` stores it for the validation split before
+    training (with keys prefixed ``start_``) and after, in ``History.predictions``.
+
+        >>> prediction_summary("classification", torch.tensor([[2., 0.], [3., 1.]]), torch.tensor([0, 1]))
+        {'top_class_share': 1.0, 'majority_share': 0.5}
+    """
+    if not torch.isfinite(out).all():
+        return {}
+    if task == CLASSIFICATION:
+        n = len(y)
+        top = torch.bincount(out.argmax(dim=1)).max().item() / n
+        return {"top_class_share": top, "majority_share": torch.bincount(y).max().item() / n}
+    spread = out.var(dim=0, correction=0).sum().sqrt() / y.var(dim=0, correction=0).sum().sqrt().clamp_min(1e-12)
+    return {"spread": spread.item()}
+
+
 @torch.no_grad()
 def _score(model: nn.Module, split: Split, task: str) -> tuple[float, float]:
     out = model(split.X)
@@ -436,14 +473,19 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
         callbacks: more :class:`Callback` objects (live plots, progress bars, pruning).
         track_gradients: record each Linear layer's mean weight-gradient norm per epoch.
         track_dead_units: record the share of dead ReLU units per epoch.
-        divergence_factor: the run counts as diverged when the training loss is NaN/inf or more
-            than this many times the starting loss.
+        divergence_factor: the run diverges, and stops at once, when a minibatch loss is NaN/inf
+            or more than ``divergence_factor * BATCH_DIVERGENCE_SLACK`` (1000 by default) times
+            the starting training loss, or when the loss on the whole training split after an
+            epoch is NaN/inf or more than ``divergence_factor`` times it. The minibatch check runs
+            before each update, so a run that blows up in the middle of an epoch ends there
+            (``History.stopped_step``).
         train_split: train on this split instead of ``data.train`` (e.g. ``data.train_val()``).
         threads: CPU threads for this run; 1 is fastest for the course's small networks.
         seed: order of the minibatches (and dropout masks).
 
     Returns:
-        A :class:`History`; the model is trained in place.
+        A :class:`History`; the model is trained in place. ``History.predictions`` describes the
+        final model's predictions on the validation split.
 
     Example:
         >>> hist = fit(model, data, optimizer="sgd", lr=0.1, epochs=30,
@@ -616,7 +658,11 @@ def _run(model, data, train, opt, sched, hist, callbacks, batch_size, epochs, se
     loss0, metric0 = _score(model, train, task)
     val0, vmetric0 = _score(model, data.val, task)
     hist.initial = dict(train_loss=loss0, val_loss=val0, train_metric=metric0, val_metric=vmetric0)
+    with torch.no_grad():
+        before = prediction_summary(task, model(data.val.X), data.val.y)
     limit = divergence_factor * max(loss0, 1e-3) if math.isfinite(loss0) else math.inf
+    batch_limit = limit * BATCH_DIVERGENCE_SLACK
+    blown = None  # (step in the run, minibatch loss) once a minibatch loss blows up
 
     for cb in callbacks:
         cb.on_train_begin(trainer)
@@ -637,10 +683,14 @@ def _run(model, data, train, opt, sched, hist, callbacks, batch_size, epochs, se
                     loss = criterion(model(xb), yb)
                     opt.zero_grad(set_to_none=not flat)  # flat: keep the gradient views
                     loss.backward()
+                losses.append(loss.detach())
+                value = loss.item()
+                if not value <= batch_limit or math.isinf(value):  # NaN fails the comparison
+                    blown = ((epoch - 1) * hist.steps_per_epoch + len(losses), value)
+                    break  # before the update: the weights stay those that gave this loss
                 if layers:
                     norms.append(_grad_norms(layers))
                 step()
-                losses.append(loss.detach())
             sched.step()
             model.eval()
             train_loss, train_metric = _score(model, train, task)
@@ -652,18 +702,17 @@ def _run(model, data, train, opt, sched, hist, callbacks, batch_size, epochs, se
             hist.val_metric.append(val_metric)
             hist.lr.append(lr_now)
             hist.batch_loss.extend(torch.stack(losses).tolist())
-            if layers:
+            if layers and norms:
                 hist.grad_norms.append(torch.stack(norms).mean(dim=0).tolist())
             if track_dead_units:
                 hist.dead_fraction.append(dead_unit_fraction(model, X))
             hist.seconds.append(time.perf_counter() - start)
 
-            if not math.isfinite(train_loss) or train_loss > limit:
-                hist.status = "diverged"
+            reason = divergence_reason(blown, train_loss, epoch, loss0, divergence_factor)
+            if reason:
+                hist.status, hist.stop_reason = "diverged", reason
                 hist.stopped_epoch = epoch
-                hist.stop_reason = (f"training loss {train_loss:.3g} at epoch {epoch} is "
-                                    + ("not a number" if not math.isfinite(train_loss) else
-                                       f"over {divergence_factor:g}x the starting loss {loss0:.3g}"))
+                hist.stopped_step = blown[0] if blown else len(hist.batch_loss)
                 break
             logs = dict(train_loss=train_loss, val_loss=val_loss, train_metric=train_metric,
                         val_metric=val_metric, lr=lr_now)
@@ -673,9 +722,34 @@ def _run(model, data, train, opt, sched, hist, callbacks, batch_size, epochs, se
                 hist.status = trainer.stop_status
                 hist.stopped_epoch = epoch
                 hist.stop_reason = trainer.stop_reason
+                hist.stopped_step = len(hist.batch_loss)
                 break
     model.eval()
     finite = [(v, e) for v, e in zip(hist.val_loss, hist.epoch) if math.isfinite(v)]
     hist.best_epoch = min(finite)[1] if finite else None
     for cb in callbacks:
         cb.on_train_end(trainer)
+    with torch.no_grad():
+        hist.predictions = _with_start(prediction_summary(task, model(data.val.X), data.val.y),
+                                       before)
+
+
+def _with_start(after: dict, before: dict) -> dict:
+    return {**after, **{f"start_{k}": v for k, v in before.items() if k != "majority_share"}}
+
+
+def divergence_reason(blown, train_loss: float, epoch: int, start: float, factor: float) -> str:
+    """Why a run counts as diverged after ``epoch`` ("" if it does not); shared with fit_many.
+
+    ``blown`` is (step, loss) of a minibatch whose loss blew up in this epoch, or None.
+    """
+    if blown is not None:
+        step, value = blown
+        return (f"minibatch loss {value:.3g} at step {step} (epoch {epoch}) is "
+                + ("not a number" if not math.isfinite(value) else
+                   f"over {factor * BATCH_DIVERGENCE_SLACK:g}x the starting loss {start:.3g}"))
+    if not math.isfinite(train_loss) or train_loss > factor * max(start, 1e-3):
+        return (f"training loss {train_loss:.3g} at epoch {epoch} is "
+                + ("not a number" if not math.isfinite(train_loss) else
+                   f"over {factor:g}x the starting loss {start:.3g}"))
+    return ""

@@ -32,6 +32,10 @@ def assert_same_run(got, want, got_net=None, want_net=None, rel=1e-4):
     assert got.epoch == want.epoch
     assert got.best_epoch == want.best_epoch
     assert got.steps_per_epoch == want.steps_per_epoch
+    assert got.stopped_epoch == want.stopped_epoch and got.stopped_step == want.stopped_step
+    assert got.predictions.keys() == want.predictions.keys()
+    for key, value in want.predictions.items():
+        assert got.predictions[key] == pytest.approx(value, abs=0.02), key  # a rounding may flip one
     for key in CURVES:
         a, b = np.array(getattr(got, key)), np.array(getattr(want, key))
         np.testing.assert_allclose(a, b, rtol=rel, atol=rel, equal_nan=True, err_msg=key)
@@ -100,6 +104,21 @@ def test_a_diverging_member_is_frozen_and_the_others_carry_on(moons):
     want, want_net = sequential(moons, dict(lr=50.0, seed=1), optimizer="momentum",
                                 epochs=6)
     assert want.status == "diverged" and want.stopped_epoch == blown.stopped_epoch
+    assert blown.stopped_step == want.stopped_step < blown.steps_per_epoch  # inside epoch 1
+    assert_same_run(blown, want, nets[1], want_net)  # frozen with the weights fit stopped at
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_members_stop_at_the_same_minibatch_as_fit(optimizer):
+    data = hplab.load_dataset("moons", seed=0)  # lesson 02's data: 10 steps per epoch
+    lrs = [0.1, 5.0, 20.0, 60.0] if optimizer == "sgd" else [1e-2, 3.0, 30.0]
+    members = [dict(lr=lr, seed=s) for lr in lrs for s in (0, 1)]
+    hists, nets = fit_many(data, members, optimizer=optimizer, width=32, epochs=4,
+                           return_models=True)
+    assert any(h.diverged and h.stopped_step % h.steps_per_epoch for h in hists)  # mid-epoch
+    for member, hist, net in zip(members, hists, nets):
+        want, want_net = sequential(data, member, optimizer=optimizer, width=32, epochs=4)
+        assert_same_run(hist, want, net, want_net)
 
 
 def test_early_stopping_is_per_member_with_best_weights_restored(moons):

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 import hplab
-from hplab.train import OPTIMIZERS
+from hplab.train import BATCH_DIVERGENCE_SLACK, OPTIMIZERS, divergence_reason
 
 
 def run(data, *, depth=2, width=32, activation="relu", dropout=0.0, **fit_kwargs):
@@ -133,6 +133,54 @@ def test_divergence_keeps_the_history_and_raises_nothing(spirals):
     assert hist.status == "diverged"
     assert len(hist.train_loss) == hist.stopped_epoch == hist.epochs_run
     assert "starting loss" in hist.stop_reason or "not a number" in hist.stop_reason
+
+
+def test_a_run_that_blows_up_mid_epoch_stops_within_that_epoch(moons):
+    model, hist = run(moons, optimizer="sgd", lr=20.0, epochs=20)
+    bar = hist.initial["train_loss"] * 10 * BATCH_DIVERGENCE_SLACK
+    assert hist.status == "diverged" and hist.stopped_epoch == hist.epochs_run == 1
+    assert hist.stopped_step < hist.steps_per_epoch  # the first epoch was not finished
+    assert len(hist.batch_loss) == hist.stopped_step  # the last loss recorded is the one that blew up
+    assert not hist.batch_loss[-1] <= bar and all(v <= bar for v in hist.batch_loss[:-1])
+    assert f"step {hist.stopped_step}" in hist.stop_reason
+    # the update that loss asked for was not made: the model still gives that minibatch's loss
+    order = torch.randperm(moons.n_train, generator=torch.Generator().manual_seed(0))
+    last = order[(hist.stopped_step - 1) * 32:hist.stopped_step * 32]
+    with torch.no_grad():
+        loss = F.cross_entropy(model(moons.train.X[last]), moons.train.y[last]).item()
+    assert loss == pytest.approx(hist.batch_loss[-1], rel=1e-4)
+
+
+def test_the_divergence_rule_names_the_minibatch_or_the_epoch():
+    assert divergence_reason(None, 9.0, 3, 1.0, 10.0) == ""
+    assert "training loss 11 at epoch 3 is over 10x" in divergence_reason(None, 11.0, 3, 1.0, 10.0)
+    assert "not a number" in divergence_reason(None, math.nan, 3, 1.0, 10.0)
+    minibatch = divergence_reason((25, 2e3), 1.0, 3, 1.0, 10.0)
+    assert "minibatch loss 2e+03 at step 25 (epoch 3) is over 1000x" in minibatch
+    assert "not a number" in divergence_reason((25, math.inf), 1.0, 3, 1.0, 10.0)
+
+
+def test_noisy_single_example_losses_are_not_mistaken_for_divergence(moons):
+    # with one example per step a healthy run sees single losses far above its start
+    _, hist = run(moons, optimizer="adam", lr=0.03, batch_size=1, epochs=3)
+    assert max(hist.batch_loss) > 10 * hist.initial["train_loss"]
+    assert hist.status == "completed" and hist.train_loss[-1] < 0.5 * hist.initial["train_loss"]
+
+
+def test_fit_records_how_varied_the_predictions_are(moons):
+    model, hist = run(moons, lr=1e-2, epochs=5)
+    with torch.no_grad():
+        pred = model(moons.val.X).argmax(dim=1)
+    top = max(int((pred == c).sum()) for c in (0, 1)) / len(pred)
+    assert hist.predictions["top_class_share"] == pytest.approx(top)
+    assert hist.predictions["majority_share"] == pytest.approx(
+        max(float(moons.val.y.float().mean()), 1 - float(moons.val.y.float().mean())))
+    assert 0 < hist.predictions["start_top_class_share"] <= 1
+    assert "majority_share" in hist.predictions and "start_majority_share" not in hist.predictions
+    const = hplab.train.prediction_summary("regression", torch.ones(5, 1), torch.arange(5.0)[:, None])
+    assert const == {"spread": 0.0}
+    assert hplab.train.prediction_summary("classification", torch.full((3, 2), math.nan),
+                                          torch.zeros(3, dtype=torch.long)) == {}
 
 
 # ---------------------------------------------------------------- lesson claims: capacity
