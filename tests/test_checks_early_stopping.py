@@ -191,3 +191,4 @@ def test_hand_written_stopping_matches_hplab():
     assert_fails(checks.same_as_reference(lazy, ref, data), "best weights restored")
     late = train(data, lr=1e-2, epochs=80, callbacks=[OffByOne(patience=5)])
     assert_fails(checks.same_as_reference(late, ref, data), "epochs (hplab:")
+    assert_fails(checks.same_as_reference(late[1], ref, data), "mine should be a (model, history)")

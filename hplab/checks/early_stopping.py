@@ -196,6 +196,13 @@ def early_stopping_callback(cls) -> Feedback:
 def same_as_reference(mine, reference, data: Data) -> Feedback:
     """Compare two trained (model, History) pairs: your early stopping vs hplab's."""
     title = "Your early stopping against hplab.EarlyStopping"
+    pairs = [(what, run) for what, run in (("mine", mine), ("reference", reference))
+             if not (isinstance(run, tuple) and len(run) == 2 and isinstance(run[0], nn.Module)
+                     and isinstance(run[1], History))]
+    if pairs:
+        return Feedback(title, wrong=[f"{what} should be a (model, History) pair, got "
+                                      f"{type(run).__name__}." for what, run in pairs],
+                        hint="Return both from your run function: return model, hplab.fit(...).")
     (m1, h1), (m2, h2) = mine, reference
     fb = Feedback(title, hint="Use the same patience, seed and settings for both runs.")
     e1, e2 = h1.epochs_run, h2.epochs_run
