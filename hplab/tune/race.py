@@ -11,6 +11,9 @@ from .. import _validate as check
 from ._draw import _axes, _log_y
 from .study import METHODS, search
 
+_MARKERS = ("o", "s", "^", "D", "v", "P")  # series differ by marker as well as colour
+_STYLES = ("-", "--", "-.", ":")
+
 
 class Race:
     """Several methods, each searched with several seeds: best-so-far curves and their spread."""
@@ -29,6 +32,40 @@ class Race:
             out[i] = np.where(at >= 0, best[np.clip(at, 0, None)], np.nan)
         return grid, out
 
+    def final(self, method: str) -> np.ndarray:
+        """The best validation loss each seed of ``method`` ended with, in seed order."""
+        method = check.choice("method", method, self.results)
+        return np.array([r.best_so_far()[1][-1] for r in self.results[method]])
+
+    def wins(self, method: str, against: str) -> float:
+        """Share of seeds on which ``method`` ended strictly better than ``against``."""
+        return float(np.mean(self.final(method) < self.final(against)))
+
+    def plot_seeds(self, ax=None, methods=None):
+        """Every seed's final best loss as a dot, one column per method, the median as a bar.
+
+        This is the distribution a race's median summarises: a method whose dots sit lower
+        than another's on most seeds is better, not just lucky once. Returns the Axes.
+        """
+        ax = _axes(ax)
+        methods = list(self.results) if methods is None else [
+            check.choice("methods", m, self.results) for m in methods]
+        labels = []
+        for x, method in enumerate(methods):
+            best = self.final(method)
+            spread = np.linspace(-0.3, 0.3, len(best))[np.argsort(np.argsort(best))]
+            ax.scatter(x + spread, best, s=20, alpha=0.75, color=f"C{x}",
+                       marker=_MARKERS[x % len(_MARKERS)], zorder=2)
+            mid = float(np.median(best))
+            ax.plot([x - 0.4, x + 0.4], [mid, mid], color="black", linewidth=2.5, zorder=3)
+            labels.append(f"{method}\n{mid:.3f}")
+        ax.set_xticks(range(len(methods)), labels)
+        ax.set_xlim(-0.6, len(methods) - 0.4)
+        n = len(self.results[methods[0]])
+        ax.set(ylabel="best validation loss found",
+               title=f"one dot per seed ({n} seeds); bar and number: median")
+        return ax
+
     def summary(self):
         """Per method: median and spread of the final best loss, trials and epochs used."""
         import pandas as pd
@@ -45,13 +82,13 @@ class Race:
     def plot(self, x: str = "epochs", ax=None, quantiles=(0.25, 0.75)):
         """Median best-so-far per method with a band between two quantiles across seeds."""
         ax = _axes(ax)
-        for method in self.results:
+        for i, method in enumerate(self.results):
             grid, curves = self.curves(method, x)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns at the start
                 mid = np.nanmedian(curves, axis=0)
                 lo, hi = np.nanquantile(curves, quantiles, axis=0)
-            line, = ax.plot(grid, mid, label=method)
+            line, = ax.plot(grid, mid, label=method, color=f"C{i}", linestyle=_STYLES[i % 4])
             ax.fill_between(grid, lo, hi, color=line.get_color(), alpha=0.15, linewidth=0)
         ax.set(xlabel="trials" if x == "trials" else "epochs spent (all trials)",
                ylabel="best validation loss so far")
@@ -83,3 +120,4 @@ def race(data, space: dict, methods=("grid", "random", "qmc", "tpe", "hyperband"
             kw.pop("configs", None)
         results[method].append(search(data, space, method=method, seed=seed, **kw))
     return Race(results)
+

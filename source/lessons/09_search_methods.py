@@ -13,26 +13,28 @@
 # | Hyperband | random configurations, but poor ones are stopped after a few epochs |
 #
 # One search with one seed is an anecdote: a lucky draw can make any method look good. So each
-# method runs with several seeds, and we look at the middle of the results *and* their spread.
+# method runs with many seeds, and we look at every seed's result, not just one.
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 
-import hplab
 from hplab import tune, widgets
 
 # %% [markdown]
 # ## The racetrack: a lookup table
 #
 # Racing six methods over many seeds would mean training thousands of networks. Instead, every
-# configuration of a small grid was trained **once, in advance**, and its validation loss after
+# configuration of a fine grid was trained **once, in advance**, and its validation loss after
 # each epoch was stored. A "trial" in this lesson looks its curve up in that table instead of
 # training: the numbers are real `hplab.fit` results, they just arrive instantly.
 #
 # The table was made by `tools/make_race_table.py`: handwritten digits, Adam, batch size 64,
-# 20 epochs, every combination of 13 learning rates (1e-4 to 1, a third of a decade apart),
-# depth 1–3, width 16–128 and ReLU or tanh — 312 networks. Values between the stored ones snap to
-# the nearest stored value.
+# 20 epochs, every combination of 61 learning rates (1e-5 to 1, twelve per decade), depth 1–3,
+# width 16–128 and ReLU or tanh — 1,464 networks. A search may ask for *any* learning rate in the
+# range: the table reads each epoch's loss between the two nearest trained rates (a straight line
+# in log learning rate, so the answer always lies between its two neighbours). Depth, width and
+# activation snap to the trained values.
 
 # %%
 table = tune.load_race_table()
@@ -43,40 +45,106 @@ print(table.settings)
 # **Predict:** which of the four hyperparameters decides most of the score?
 #
 # Each panel below shows the best loss reachable at each value of one hyperparameter, with the
-# other three at their best.
+# other three at their best (dots: trained values). The table under it divides each knob's worst
+# value by its best.
 
 # %%
-table.plot_profiles();
+table.plot_profiles()
+plt.show()
+table.spread().round(2)
 
 # %% [markdown]
-# The learning rate moves the loss by a factor of ten; depth, width and activation move it by a
-# few percent. That imbalance is common, and it is exactly what grid search handles badly.
-#
+# The learning rate moves the best loss more than tenfold. Width, depth and activation move it
+# by a third or less: width the most, activation hardly at all. One knob that matters a lot and
+# several that matter little is common — and it is exactly what grid search handles badly.
+
+# %% tags=["check"]
+spread = table.spread()
+assert spread["lr"] > 10 and spread.drop("lr").max() < 1.34
+assert spread["width"] > spread["depth"] > spread["activation"]
+
+# %% [markdown]
 # ## Grid against random when one hyperparameter matters
 #
-# Nine trials over learning rate × depth (width and activation fixed). A 3 × 3 grid tries only
-# **three** learning rates, each three times, with depth — which barely matters — taking the other
-# two factors. Nine random trials each draw a fresh learning rate (on this table they snap to the 13 stored
-# ones, so a few may coincide). This is the argument of
+# Here is a space a practitioner might write down: the learning rate log-uniform from 1e-5 to
+# 1e-1 (the range Optuna's own examples use for Adam), depth 1–3, ReLU or tanh, width fixed at
+# 64. A grid of three values per range costs 3 × 3 × 2 = **18 trials**; random search gets the
+# same 18. Each method searches with 40 seeds.
+#
+# **Predict:** which method ends with the lower validation loss, and on how many seeds?
+
+# %%
+space = table.space(("lr", "depth", "activation"), lr=(1e-5, 1e-1))
+print(space)
+print("the grid's values:", tune.grid_of(space))
+duel = tune.race(table, space, methods=("grid", "random"), seeds=range(40), n_trials=18,
+                 epochs=20, fixed={"width": 64})
+print(f"random search ends lower than the grid on {duel.wins('random', 'grid'):.0%} of 40 seeds")
+duel.summary()[["median_best_val_loss", "worst_seed", "best_seed", "trials"]].round(3)
+
+# %%
+ax = duel.plot_seeds()
+ax.set_title(f"random search ends lower than the grid on {duel.wins('random', 'grid'):.0%} "
+             "of 40 seeds")
+plt.show()
+
+# %% [markdown]
+# Each dot is one search's best validation loss. The grid is a fixed design: every seed runs the
+# same 18 configurations, so its 40 dots sit on one line. Random search's dots spread out — and
+# most of them sit below the grid's line.
+#
+# **Why random wins:** the grid spends its 18 trials on only **three** learning rates — 1e-5,
+# 1e-3 and 1e-1 — six times each, varying depth and activation, which barely matter. The good
+# learning rates on this table lie between about 2e-3 and 3e-2 (look at the profile above), and
+# no grid point lands there. Random search tries **18 different** learning rates, so a few of
+# them fall in the good band on almost every seed. A grid with *k* values per knob tests only
+# *k* values of the one knob that matters; *n* random trials test *n*. This is the argument of
 # Bergstra & Bengio (2012), *Random Search for Hyper-Parameter Optimization*.
 
-# %%
-duel_space = {"lr": tune.LogUniform(1e-4, 1.0), "depth": tune.Int(1, 3)}
-duel = tune.race(table, duel_space, methods=("grid", "random"), seeds=range(10), n_trials=9,
-                 epochs=20, fixed={"width": 64, "activation": "relu"})
-duel.summary()[["median_best_val_loss", "worst_seed", "best_seed", "trials"]]
+# %% tags=["check"]
+grid_best, random_best = duel.final("grid"), duel.final("random")
+assert np.median(random_best) < 0.95 * np.median(grid_best)  # random's median is lower, by 5%+
+assert duel.wins("random", "grid") > 0.75 and np.ptp(grid_best) == 0  # most seeds; one grid
+
+# %% [markdown]
+# One seed of each, trial by trial — the learning rates each method tried:
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(9, 3), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), sharey=True)
 for ax, method in zip(axes, ("grid", "random")):
     tune.plot_axes(duel.results[method][0], names=["lr"], axes=[ax])
     ax.set_title(f"{method}: {duel.results[method][0].trials['lr'].nunique()} learning rates")
 
 # %% [markdown]
-# The grid's nine dots stand in three columns: it spent six of its nine trials re-testing learning
-# rates it had already tried, varying only depth. Random search spreads the same nine trials over
-# twice as many learning rates or more, and some land near the best one.
+# The grid's dots stand in three columns; random search's are spread over the whole range.
 #
+# ## A grid rides on where its values fall
+#
+# Would the grid have won with a different range? Move the bottom of the learning-rate range up
+# a decade, to 1e-4: the grid's middle value becomes 3e-3, inside the good band.
+
+# %%
+shifted = table.space(("lr", "depth", "activation"), lr=(1e-4, 1e-1))
+print("the grid's learning rates:", [f"{lr:.2g}" for lr in tune.grid_of(shifted)["lr"]])
+moved = tune.race(table, shifted, methods=("grid", "random"), seeds=range(40), n_trials=18,
+                  epochs=20, fixed={"width": 64})
+print(f"random search ends lower than the grid on {moved.wins('random', 'grid'):.0%} of 40 seeds")
+for name, r in (("1e-5 to 1e-1", duel), ("1e-4 to 1e-1", moved)):
+    print(f"lr from {name}: grid {np.median(r.final('grid')):.3f}, "
+          f"random (median) {np.median(r.final('random')):.3f}")
+
+# %% [markdown]
+# Now the grid is lucky, and it wins. Look at what moved: random search's median hardly changed
+# with the range, while the grid's result jumped. A grid bets that one of its few values lands
+# in the good band, and you cannot know in advance whether it will; random search's chances
+# depend on how many trials you run, not on where grid lines happen to fall.
+
+# %% tags=["check"]
+grid_move = abs(np.median(moved.final("grid")) - np.median(duel.final("grid")))
+random_move = abs(np.median(moved.final("random")) - np.median(duel.final("random")))
+assert moved.wins("grid", "random") > 0.5 and grid_move > 3 * random_move
+
+# %% [markdown]
 # ## The budget calculator
 #
 # A grid with *k* values on each of *d* hyperparameters costs *k*<sup>*d*</sup> trials — it grows
@@ -108,10 +176,11 @@ widgets.BudgetCalculator(points_per_axis=3, n_hyperparameters=4, n_trials=30)
 #
 # ## The full race
 #
-# Now all four hyperparameters, the same budget for everyone: **400 epochs** (twenty networks
-# trained to 20 epochs). Hyperband gets the same 400 epochs but spends them differently: it starts
-# many configurations and gives more epochs only to the promising ones. The manual entrant is a
-# list a practitioner might write down from habit.
+# Now all four hyperparameters (width too, 16–128), the same ranges otherwise, and the same
+# budget for everyone: **400 epochs** (twenty networks trained to 20 epochs), ten seeds per
+# method. Hyperband gets the same 400 epochs but spends them differently: it starts many
+# configurations and gives more epochs only to the promising ones. The manual entrant is a list
+# a practitioner might write down from habit.
 
 # %%
 by_hand = [dict(lr=1e-3, depth=2, width=32, activation="relu"),   # Adam's default rate
@@ -119,43 +188,50 @@ by_hand = [dict(lr=1e-3, depth=2, width=32, activation="relu"),   # Adam's defau
            dict(lr=1e-1, depth=2, width=32, activation="relu"),
            dict(lr=1e-3, depth=3, width=64, activation="relu"),
            dict(lr=1e-2, depth=2, width=64, activation="tanh")]
-race = tune.race(table, table.space(), methods=("manual", "grid", "random", "qmc", "tpe", "hyperband"),
-                 seeds=range(6), epochs=20, epoch_budget=400, configs=by_hand, n_startup_trials=8)
+full = table.space(lr=(1e-5, 1e-1))
+race = tune.race(table, full, methods=("manual", "grid", "random", "qmc", "tpe", "hyperband"),
+                 seeds=range(10), epochs=20, epoch_budget=400, configs=by_hand, n_startup_trials=8)
+print("the best the table holds:", round(table.best(epochs=20)[1], 3))
 race.summary().round(3)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(13, 4), sharey=True)
-race.plot(x="trials", ax=axes[0]).set(xlim=(0, 40), title="against trials")
-race.plot(x="epochs", ax=axes[1]).set(title="against epochs spent (the real cost)")
-axes[0].set_ylim(0.12, 0.3);
+fig, axes = plt.subplots(1, 2, figsize=(13, 4), width_ratios=(1.4, 1))
+race.plot(x="epochs", ax=axes[0]).set(ylim=(0.12, 0.3), title="median best-so-far, by epochs spent")
+race.plot_seeds(ax=axes[1]).tick_params(axis="x", labelsize=9);
 
 # %% [markdown]
-# How to read it: each line is the median over six seeds of the best loss found so far; the shaded
-# band spans the middle half of the seeds. Lower is better; a narrow band means the method is
-# reliable, not just lucky once. The y axis is zoomed onto the good end: every method leaves the
-# poor first guesses (loss above 0.3) behind within a few trials.
+# How to read it: on the left, each line is the median over ten seeds of the best loss found so
+# far, against the epochs spent (the real cost); the shaded band spans the middle half of the
+# seeds. On the right, every seed's final result. Lower is better; a tight column of dots means
+# the method is reliable, not just lucky once.
 #
 # Things to look for:
 #
-# * **Manual** stops early: five guesses, then nothing more to try. Habit got within reach
-#   (0.156), but not to the best the table holds (0.128).
-# * **Grid** cannot finish a 54-point grid in 20 trials, so it sees a thin, patterned slice. Here
-#   one of its lines happens to run through one of the table's four best configurations (learning
-#   rate 1e-2, one layer of 128 tanh units), and in most seeds it gets there before the budget
-#   runs out. That is luck of alignment, not design: the good region is narrow along the learning
-#   rate, and a grid shifted by a fraction of a decade would step over it.
-# * **Random** and **QMC** cover the space evenly. The four configurations below 0.135 are 1.3%
-#   of the table, so twenty random trials find one only about a quarter of the time
-#   (1 − 0.987<sup>20</sup> ≈ 0.23); the median seed settles on the next tier, near 0.147. QMC's
-#   even spread often helps a little on small budgets — that is why the Google *Deep Learning
-#   Tuning Playbook* prefers quasi-random search for the exploration phase.
-# * **TPE** starts like random (its first 8 trials are random) and then concentrates near the
-#   good learning rates; twelve guided trials are few, and its median ends level with random's.
-# * **Hyperband** looks similar per *trial*, but it runs three times as many trials for the same
-#   epochs: poor learning rates show themselves within an epoch or two.
+# * **Manual** stops early: five guesses, then nothing more to try. Habit got within reach, but
+#   not to the best the table holds (both printed above).
+# * **Grid, random and QMC** end close together, and their order changes from one set of seeds
+#   to the next. With width in the race the grid wastes less than in the duel: width moves the
+#   loss by about a third, so the grid's repeats over it are not thrown away, while random
+#   search spends some of its twenty draws on thin or deep ReLU networks.
+# * **TPE** starts like random (its first 8 trials are random) and then samples more often near
+#   the configurations that scored well: its median ends below random search's.
+# * **Hyperband** runs about three times as many trials for the same epochs, because poor
+#   learning rates show themselves within an epoch or two; it ends below random search on most
+#   seeds.
 #
-# Your exact ranking can shift with the seeds; that is the point of showing the band.
-#
+# QMC is not here to win on median: the Google *Deep Learning Tuning Playbook* recommends
+# quasi-random search for the exploration phase because it is non-adaptive — every trial is
+# chosen before any result is in, so trials can run in parallel and the results can be analysed
+# afterwards without the sampler's choices tangled up in them — and because it covers the space
+# evenly whatever the budget.
+
+# %% tags=["check"]
+median = race.summary()["median_best_val_loss"]
+assert median["tpe"] < median["random"] - 0.002 and race.wins("hyperband", "random") > 0.55
+assert median["manual"] > 1.1 * table.best(epochs=20)[1]
+assert race.summary().loc["hyperband", "trials"] > 2 * race.summary().loc["random", "trials"]
+
+# %% [markdown]
 # ## Gaussian-process Bayesian optimization
 #
 # Optuna's `GPSampler` fits a Gaussian process to the scores so far and picks the point with the
@@ -166,25 +242,69 @@ axes[0].set_ylim(0.12, 0.3);
 import time
 for method in ("tpe", "gp"):
     start = time.perf_counter()
-    res = tune.search(table, table.space(), method=method, n_trials=8, epochs=20,
+    res = tune.search(table, full, method=method, n_trials=8, epochs=20,
                       n_startup_trials=4, seed=0)
     print(f"{method}: best loss {res.best_value:.3f} in 8 trials, "
           f"{time.perf_counter() - start:.1f} s of search overhead")
 
 # %% [markdown]
-# Here a trial costs nothing (a lookup), so the GP's second or so per trial dominates. When one
-# trial means an hour of GPU time, that second is free and a GP's care pays off; when trials are
-# seconds, TPE, QMC or random search give more tries for the same wall time.
+# Here a trial costs nothing (a lookup), so the time printed is the samplers' own thinking: the
+# GP refits its model before every trial, and that work grows with the trials it has seen. When
+# one trial means an hour of GPU time, that overhead is free and a GP's care pays off; when
+# trials take seconds, TPE, QMC or random search give more tries for the same wall time.
 #
-# > **Takeaway.** Compare search methods on the same budget, over several seeds, and look at the
-# > spread. Grid search wastes trials whenever some hyperparameters barely matter; random and
-# > quasi-random search do not, and their chance of a good result depends on the number of trials,
-# > not on the number of hyperparameters. Bayesian methods learn where to look; Hyperband saves
-# > epochs by stopping poor trials early.
+# > **Takeaway.** Compare search methods on the same budget, over many seeds, and look at the
+# > spread. Grid search wastes trials whenever some hyperparameters barely matter, and its result
+# > rides on where its few values fall; random and quasi-random search do not, and their chance of
+# > a good result depends on the number of trials, not on the number of hyperparameters. Bayesian
+# > methods learn where to look; Hyperband saves epochs by stopping poor trials early.
 #
-# ### Interview questions
-# 1. Why does random search usually beat grid search for the same number of trials?
-# 2. How many random trials give a 95% chance of landing in the top 5% of configurations? Why?
-# 3. What does a Bayesian optimizer model, and what does it trade for sample efficiency?
-# 4. How does Hyperband decide which trials to stop, and what does it assume about learning curves?
-# 5. Why should a comparison of tuning methods use several seeds?
+# ## Interview questions
+#
+# **1. Why does random search usually beat grid search for the same number of trials?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Usually only one or two hyperparameters matter much, and a grid with *k* values per axis tests
+# only *k* values of each, repeating them while it varies the knobs that do not matter. The same
+# number of random trials tests a new value of every knob on every trial, so it is far more
+# likely to land one near the best setting of the knob that matters.
+# </details>
+#
+# **2. How many random trials give a 95% chance of landing in the top 5% of configurations? Why?**
+#
+# <details><summary>Show an answer</summary>
+#
+# About 60: each trial independently misses the top 5% with chance 0.95, so *n* trials all miss
+# with chance 0.95<sup>*n*</sup>, and 1 − 0.95<sup>60</sup> ≈ 95%. The count does not depend on
+# how many hyperparameters there are, only on how large a share of the space counts as good.
+# </details>
+#
+# **3. What does a Bayesian optimizer model, and what does it trade for sample efficiency?**
+#
+# <details><summary>Show an answer</summary>
+#
+# It models the score as a function of the hyperparameters (a Gaussian process, or TPE's
+# densities of good and bad trials) and proposes the next trial where improvement looks likely.
+# That needs finished results before each proposal, so it trades parallelism and the model's own
+# compute per trial for fewer trials.
+# </details>
+#
+# **4. How does Hyperband decide which trials to stop, and what does it assume about learning curves?**
+#
+# <details><summary>Show an answer</summary>
+#
+# It gives many configurations a small budget, keeps the best fraction (one in
+# `reduction_factor`) at each rung, and gives the survivors more epochs. That works only if a
+# run's early ranking predicts its final one; a configuration that starts slowly but ends best
+# (a small learning rate, for instance) gets cut.
+# </details>
+#
+# **5. Why should a comparison of tuning methods use several seeds?**
+#
+# <details><summary>Show an answer</summary>
+#
+# A search's result depends on its random draws, so one seed can make any method look good or
+# bad by luck. Running each method with many seeds shows the median and the spread, and a method
+# that wins on most seeds is better, not just lucky once.
+# </details>
