@@ -18,25 +18,36 @@ from hplab import widgets
 # %% [markdown]
 # ## Too few, too many, and just stopping in time
 #
-# The setting: a 3 × 64 network, 30 training examples of the moons with some noise, Adam at 0.001.
+# The setting: a 3 × 64 network (about 8,500 weights) learning from only 30 noisy examples of the
+# moons, with Adam at 0.001. We train it for 3 epochs, for 150, and for up to 150 with early
+# stopping, and score it on 200 validation examples it never trains on.
 #
-# > **Predict first.** After how many epochs will the validation loss be at its lowest: 3, about
-# > 15, or about 150? And what will the training loss do after that point?
+# > **Predict first.** Sketch, before you run the cell, the validation loss of the 150-epoch run:
+# > where is its lowest point, and what does the training loss do after it? Then a harder one:
+# > which of the two networks will classify more validation points correctly, the 150-epoch one
+# > or the one early stopping keeps? Write down your reasons.
 
 # %%
 fig, runs = widgets.compare_presets(["too few epochs", "too many epochs", "early stopping"],
                                     cls=widgets.EarlyStoppingLab)
 
+# %% tags=["check"]
+long, stopped = runs["too many epochs"].history, runs["early stopping"].history
+assert 8 <= long.best_epoch <= 25 and long.val_loss[-1] > 2 * long.best_val_loss
+assert long.train_loss[-1] < 0.3 * long.train_loss[long.best_epoch - 1]   # training keeps sinking
+assert runs["too many epochs"].val["metric"] >= runs["early stopping"].val["metric"] - 0.02
+
 # %% [markdown]
 # - **3 epochs**: both losses are still dropping steeply — stopping here wastes easy progress.
-# - **150 epochs**: the validation loss is lowest around epoch 15 (the star), then turns and
-#   climbs, while the training loss keeps sinking. Everything after the turn makes the model
-#   *worse* on new data.
+# - **150 epochs**: the validation loss is lowest in the teens (the star), then turns and climbs
+#   to about three times its best, while the training loss keeps sinking. Everything after the
+#   turn makes the model's *loss* worse on new data.
 # - **early stopping** watches the validation loss and ends the run once it has not improved for
 #   10 epochs (the dotted line), then puts back the weights from the best epoch.
 #
-# Look at the accuracies under the pictures, though: the 150-epoch network scores a little
-# *higher* than the early-stopped one. Its validation loss climbed because it became
+# Now the harder question. Look at the accuracies under the pictures: the 150-epoch network
+# scores about the same as the early-stopped one, here even a little *higher*. Its validation loss
+# climbed because it became
 # over-confident — the few points it gets wrong, it gets wrong with near certainty — while its
 # share of right answers held up. Loss and accuracy can disagree; stop on the number you care
 # about (`EarlyStopping(monitor="val_metric")` watches accuracy instead), and remember that with
@@ -55,8 +66,13 @@ model = hplab.mlp(2, 2, depth=3, width=64, seed=0)
 stopper = hplab.EarlyStopping(patience=10, min_delta=0.0, restore_best_weights=True)
 hist = hplab.fit(model, data, lr=1e-3, batch_size=16, epochs=150, early_stopping=stopper)
 print(hist.status, "| stopped at epoch", hist.stopped_epoch, "| best epoch", hist.best_epoch)
-print("validation loss now:", round(hplab.evaluate(model, data, split="val")["loss"], 4),
-      "| best seen:", round(hist.best_val_loss, 4), "| last epoch:", round(hist.val_loss[-1], 4))
+now = hplab.evaluate(model, data, split="val")["loss"]
+print("validation loss now:", round(now, 4), "| best seen:", round(hist.best_val_loss, 4),
+      "| last epoch:", round(hist.val_loss[-1], 4))
+
+# %% tags=["check"]
+assert hist.status == "early_stopped" and hist.stopped_epoch == hist.best_epoch + 10
+assert abs(now - hist.best_val_loss) < 1e-5 < hist.val_loss[-1] - hist.best_val_loss
 
 # %% [markdown]
 # The model we are left with scores exactly the best validation loss seen, not the (worse) loss of
@@ -72,13 +88,21 @@ print("validation loss now:", round(hplab.evaluate(model, data, split="val")["lo
 # > min_delta 0.02?
 
 # %%
+tries = {}
 for patience, delta in [(1, 0.0), (10, 0.0), (10, 0.02)]:
     net = hplab.mlp(2, 2, depth=3, width=64, seed=0)
     stop = hplab.EarlyStopping(patience=patience, min_delta=delta)
     h = hplab.fit(net, data, lr=1e-3, batch_size=16, epochs=150, early_stopping=stop)
     val = hplab.evaluate(net, data, split="val")["loss"]
+    tries[patience, delta] = h, val
     print(f"patience {patience:2d}, min_delta {delta:.2f}: stopped at epoch "
           f"{h.stopped_epoch}, best epoch {h.best_epoch}, validation loss {val:.3f}")
+
+# %% tags=["check"]
+(p1, v1), (p10, v10), (d, vd) = tries.values()
+assert p1.stopped_epoch < d.stopped_epoch < p10.stopped_epoch
+assert abs(p1.best_epoch - p10.best_epoch) <= 3 and v1 < v10 + 0.02   # patience 1: near the best
+assert vd > v10 + 0.005                                              # min_delta 0.02: too soon
 
 # %% [markdown]
 # Here the validation curve is smooth, so even a patience of 1 happened to stop near the best
