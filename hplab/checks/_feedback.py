@@ -175,6 +175,7 @@ def unknown_label(said) -> str:
 
 CLUES = {
     "diverged": "the run ended early with the loss exploding",
+    "collapsed": "the network gives every input the same answer",
     "unstable": "the training loss keeps jumping back up",
     "slow": "the loss is still falling steadily at the last epoch",
     "underfitting": "even the training accuracy stays low",
