@@ -193,6 +193,8 @@ def _slope(name):
 
 def test_06_slopes_sigmoid_at_most_a_quarter_leaky_never_zero_relu_zero_below():
     assert _slope("sigmoid").max() <= 0.25 + 1e-6
+    assert 1.1 < _slope("gelu").max() < 1.15                       # the largest slope of the five
+    assert max(_slope(n).max() for n in ("relu", "leaky_relu", "tanh")) < _slope("gelu").max()
     assert _slope("tanh").max() == pytest.approx(1.0, abs=1e-4)
     assert _slope("leaky_relu").min() > 0.05
     assert (_slope("relu")[:600] == 0).all()

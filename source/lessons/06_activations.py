@@ -40,7 +40,8 @@ ax = plots.activation_shapes(axes[1], derivative=True)
 # - **Tanh** squashes into (-1, 1), centred on 0, with a peak slope of 1 — better than sigmoid,
 #   but it saturates too.
 # - **GELU** is a smooth ReLU used in transformers: nearly ReLU for large inputs, slightly
-#   negative just below 0.
+#   negative just below 0. Its slope overshoots 1 a little (about 1.13, near an input of 1.4):
+#   the largest of the five, which answers the first question. Sigmoid answers the second.
 #
 # ## Vanishing gradients in a deep sigmoid network
 #
