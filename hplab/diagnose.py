@@ -193,10 +193,17 @@ def diagnose(history: History) -> Diagnosis:
                          "training set (high variance).",
                          "Stop earlier (early stopping), add dropout or weight decay, shrink the "
                          "model, or get more training data.")
+    scores = f"{name} {ev['train_metric']:.2f} on training and {ev['val_metric']:.2f} on validation"
+    if not stopped_early and ev["best_epoch"] == ev["epochs"] and ev["end_pace"] > SLOW_STILL_FALLING:
+        return Diagnosis("good", ev,
+                         f"Training works ({scores}) but has not converged: the best validation "
+                         f"loss is at the last epoch ({ev['epochs']}) and the training loss is "
+                         "still falling.",
+                         "Train for more epochs, with early stopping, before you keep it as a "
+                         "baseline or compare it with other settings.")
     why = ("early stopping ended it near the best validation loss" if stopped_early
            else "the validation loss is near its best")
     return Diagnosis("good", ev,
-                     f"Training converged: {name} {ev['train_metric']:.2f} on training and "
-                     f"{ev['val_metric']:.2f} on validation, and {why}.",
+                     f"Training converged: {scores}, and {why}.",
                      "Keep this as a baseline; tune one knob at a time against the validation "
                      "score.")

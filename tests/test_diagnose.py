@@ -109,6 +109,20 @@ def test_slow_and_short_of_capacity_says_both():
     assert "capacity" not in fast_enough.advice
 
 
+def test_a_good_run_still_falling_at_its_last_epoch_is_not_called_converged():
+    loss = [0.7 * 0.9**e + 0.05 for e in range(10)]
+    d = hplab.diagnose(history(loss, loss, [0.99] * 10, [0.97] * 10))
+    assert d.label == "good" and "has not converged" in d.explanation
+    assert "Training converged" not in d.explanation and "more epochs" in d.advice
+
+
+def test_ten_epochs_of_lesson_11s_baseline_are_not_called_converged_on_any_seed():
+    data = hplab.load_dataset("digits", n_samples=700, seed=0)
+    for h in hplab.fit_seeds(data, seeds=range(6), depth=1, width=32, lr=1e-3, epochs=10):
+        d = hplab.diagnose(h)
+        assert h.best_epoch == 10 and "has not converged" in d.explanation
+
+
 def test_diagnosis_renders_in_words():
     loss = [0.7 * 0.8**e + 0.05 for e in range(10)]
     d = hplab.diagnose(history(loss, loss, [0.99] * 10, [0.97] * 10))
