@@ -141,10 +141,11 @@ lab
 #
 # <details><summary>Show an answer</summary>
 #
-# It monitors the validation loss during training and stops once it has not improved for
-# `patience` epochs, ideally restoring the weights from the best epoch. It limits how long the
-# model can keep fitting noise. Patience trades reacting quickly against being fooled by noisy
-# validation curves: too small stops on a random bump, too large wastes epochs.
+# It watches the validation loss and ends training once it has not improved for `patience`
+# epochs (then restores the best epoch's weights), so the model stops before it spends many epochs
+# fitting the noise in its training examples. Patience is how many disappointing epochs it
+# tolerates: too small and a random bump in a noisy validation curve stops training early, too
+# large and it wastes epochs past the best one.
 # </details>
 #
 # **2. Why restore the best weights instead of keeping the final ones?**
@@ -160,6 +161,7 @@ lab
 #
 # <details><summary>Show an answer</summary>
 #
-# No. Choosing the stopping epoch (like any hyperparameter) on the validation set makes its score
-# optimistic. Report the score on a separate test set that played no part in any decision.
+# No: choosing the stopping epoch on the validation set, like choosing any hyperparameter there,
+# picks the epoch that happened to score best on those examples, so their score is optimistic.
+# Report the score on a separate test set that played no part in any decision.
 # </details>
