@@ -110,6 +110,26 @@ def test_space_narrows_a_range_and_keeps_the_rest(table):
     assert tune.grid_of(space)["lr"] == pytest.approx([1e-5, 1e-3, 1e-1])
 
 
+def test_profile_can_hold_other_knobs_fixed(table):
+    scores = table.scores()
+    w = table.levels["width"].index(64)
+    fixed = table.profile("lr", fixed={"width": 64})
+    np.testing.assert_array_equal(fixed.to_numpy(), scores[:, :, w, :].min(axis=(1, 2)))
+    assert np.all(fixed.to_numpy() >= table.profile("lr").to_numpy())
+    with pytest.raises(ValueError, match="fixed must not hold 'lr'"):
+        table.profile("lr", fixed={"lr": 1e-3})
+
+
+def test_duel_grid_misses_the_good_band_of_learning_rates(table):
+    """Lesson 09: with width 64, the lr within 10% of the best span about a fifth of the range's
+    four decades, between the grid's 1e-3 and 1e-1; at 1e-3 the best loss is 10%+ worse."""
+    profile = table.profile("lr", fixed=DUEL_FIXED)
+    good = profile[profile < 1.1 * profile.min()].index
+    assert 1e-3 < min(good) and max(good) < 1e-1
+    assert 0.15 < np.log10(max(good) / min(good)) / 4 < 0.25
+    assert profile[1e-3] > 1.1 * profile.min()
+
+
 def test_spread_ranks_the_learning_rate_first(table):
     """Lesson 09: the learning rate moves the best loss >10x, the others by a third or less."""
     spread = table.spread()

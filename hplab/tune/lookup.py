@@ -98,20 +98,18 @@ class LookupTable:
         missing = set(self.levels) - set(config)
         if missing:
             raise ValueError(f"config must give {', '.join(sorted(missing))}; got {config!r}")
-        idx = []
-        for name, values in self.levels.items():
-            v = config[name]
-            if isinstance(values[0], str):
-                if v not in values:
-                    raise ValueError(f"{name} {v!r} is not in the table; choose one of: "
-                                     f"{', '.join(values)}")
-                idx.append(values.index(v))
-                continue
-            if isinstance(v, (bool, str)) or not isinstance(v, numbers.Real) or not v > 0:
-                raise ValueError(f"{name} must be a number > 0, got {v!r}")
-            distance = np.abs(np.log(np.asarray(values, float)) - math.log(v))
-            idx.append(int(np.argmin(distance)))
-        return tuple(idx)
+        return tuple(self._position(name, config[name]) for name in self.levels)
+
+    def _position(self, name: str, v) -> int:
+        values = self.levels[name]
+        if isinstance(values[0], str):
+            if v not in values:
+                raise ValueError(f"{name} {v!r} is not in the table; choose one of: "
+                                 f"{', '.join(values)}")
+            return values.index(v)
+        if isinstance(v, (bool, str)) or not isinstance(v, numbers.Real) or not v > 0:
+            raise ValueError(f"{name} must be a number > 0, got {v!r}")
+        return int(np.argmin(np.abs(np.log(np.asarray(values, float)) - math.log(v))))
 
     def snap(self, config: dict) -> dict:
         """The lookup-grid configuration a trial with ``config`` reads."""
@@ -136,15 +134,24 @@ class LookupTable:
                                   self.val_loss[..., :epochs]), axis=-1)
         return np.where(np.isfinite(best), best, self.initial_val_loss)
 
-    def profile(self, name: str, epochs: int | None = None):
-        """Best validation loss at each value of ``name``, the others at their best."""
+    def profile(self, name: str, epochs: int | None = None, *, fixed: dict | None = None):
+        """Best validation loss at each value of ``name``, the others at their best.
+
+        ``fixed`` holds some of the others at one value, e.g. ``fixed={"width": 64}``.
+        """
         import pandas as pd
 
         name = check.choice("name", name, self.levels)
+        scores = self.scores(epochs)
+        for other, value in (fixed or {}).items():
+            other = check.choice("fixed", other, self.levels)
+            if other == name:
+                raise ValueError(f"fixed must not hold {name!r}, the knob being profiled")
+            at = self._position(other, value)
+            scores = np.take(scores, [at], axis=list(self.levels).index(other))
         axis = list(self.levels).index(name)
         others = tuple(i for i in range(len(self.levels)) if i != axis)
-        best = self.scores(epochs).min(axis=others)
-        return pd.Series(best, index=pd.Index(self.levels[name], name=name),
+        return pd.Series(scores.min(axis=others), index=pd.Index(self.levels[name], name=name),
                          name="best validation loss")
 
     def spread(self, epochs: int | None = None):
