@@ -176,7 +176,42 @@ def test_batch_noise(batch_runs):
     assert_fails(checks.batch_noise(None, batch_runs), "should be a function")
 
 
+def small_batches_hold(seed):
+    """Exercise 05 on one seed (15 epochs at lr 0.01): batches of 8 are over 3x noisier in the
+    last epoch than batches of 120, and reach a validation loss over 5% lower."""
+    data = hplab.load_dataset("moons", n_samples=400, noise=0.25, seed=seed)
+    runs = {b: hplab.fit(hplab.mlp(2, 2, depth=2, width=32, seed=seed), data, lr=0.01,
+                         batch_size=b, epochs=15, seed=seed) for b in (8, 120)}
+    noise = {b: batch_noise_solution(h) for b, h in runs.items()}
+    return noise[8] > 3 * noise[120] and runs[8].val_loss[-1] < 0.95 * runs[120].val_loss[-1]
+
+
+def test_small_batches_are_noisier_and_go_further_on_the_seed_and_4_of_5_others():
+    assert small_batches_hold(0)
+    assert sum(small_batches_hold(seed) for seed in range(1, 6)) >= 4
+
+
 # ----------------------------------------------------------------------------- 06 activations
+
+
+def gradients_hold(seed):
+    """Exercise 06 on one seed (6 hidden layers, epoch 1): under 1/1000 of the last layer's
+    gradient reaches the sigmoid network's first layer; ReLU and tanh pass back over 100x more,
+    ReLU about a tenth (over 1/20) of the last layer's."""
+    data = hplab.load_dataset("moons", n_samples=400, noise=0.25, seed=seed)
+    ratio = {}
+    for act in ("sigmoid", "tanh", "relu"):
+        model = hplab.mlp(2, 2, depth=6, width=32, activation=act, seed=seed)
+        hist = hplab.fit(model, data, lr=1e-2, epochs=1, track_gradients=True, seed=seed)
+        ratio[act] = gradient_ratio_solution(hist)
+    return (ratio["sigmoid"] < 1e-3 and ratio["relu"] > 0.05
+            and min(ratio["relu"], ratio["tanh"]) > 100 * ratio["sigmoid"])
+
+
+def test_sigmoid_gradients_vanish_on_the_seed_and_4_of_5_others():
+    assert gradients_hold(0)
+    assert sum(gradients_hold(seed) for seed in range(1, 6)) >= 4
+
 
 
 @pytest.fixture(scope="module")

@@ -53,12 +53,16 @@ ax.legend();
 #
 # ### BEGIN SOLUTION
 # ReLU (or a variant such as leaky ReLU or GELU). Its slope is 1 for positive inputs, so the
-# gradient passes back through many layers without shrinking, while the sigmoid multiplies it by
-# at most 0.25 per layer. The price of ReLU is that a unit whose input is always negative gets no
+# gradient passes back through many layers and loses little on the way (here the first layer
+# still gets about a tenth of the last layer's), while the sigmoid multiplies it by at most 0.25
+# per layer (about a ten-thousandth arrives). Tanh, started with weights scaled for it, passes
+# gradient back well at first, but once its inputs grow large it saturates and its gradient
+# vanishes like the sigmoid's. The price of ReLU is that a unit whose input is always negative gets no
 # gradient at all and stops learning ("dying ReLU"); leaky ReLU keeps a small slope there.
 # ### END SOLUTION
 
 # %% [markdown]
-# > **Takeaway.** Activations decide how gradients flow. Sigmoid and tanh saturate and make
-# > gradients vanish in deep stacks; ReLU-type activations keep them alive and are the usual
-# > default for hidden layers.
+# > **Takeaway.** Activations decide how gradients flow. The sigmoid's slope is at most 0.25, so
+# > in a deep stack only a tiny share of the gradient reaches the first layers. ReLU, and tanh
+# > started with weights scaled for it, pass back hundreds of times more; tanh still saturates
+# > when its inputs grow large, so ReLU-type activations are the usual default for hidden layers.
