@@ -81,7 +81,7 @@ axes[1].set_ylim(axes[0].get_ylim())   # the same scale on both, to compare the 
 # On the log scale, the sigmoid network's layers fan out over four to five orders of magnitude:
 # the output layer learns, the first layers hardly move, and the loss stays at about 0.69 = ln 2,
 # the loss of a fifty-fifty guess (underfitting). The ReLU network's lines stay within a factor
-# of ten of each other, and its loss falls. The same happens from every seed we tried.
+# of ten of each other, and its loss falls. The same happens from other seeds too.
 #
 # Remedies, roughly in the order you would try them: ReLU-family activations in hidden layers,
 # an initialization scaled to the activation, normalization layers, and residual connections in
