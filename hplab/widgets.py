@@ -655,8 +655,8 @@ def compare_configs(runs: dict, *, base: dict | None = None):
     k = len(results)
     fig, axes = plt.subplots(2, k, figsize=(3.2 * k, 5.4), squeeze=False, layout="constrained")
     for j, (name, r) in enumerate(results.items()):
-        plots.loss_curves(r.history, axes[0, j], title=f"{name}\n-> {r.diagnosis.label}",
-                          legend=j == 0)
+        verdict = " + ".join([r.diagnosis.label, *r.diagnosis.also])  # e.g. slow + underfitting
+        plots.loss_curves(r.history, axes[0, j], title=f"{name}\n-> {verdict}", legend=j == 0)
         _model_panel(r, axes[1, j], title=f"validation {r.history.metric_name} "
                                           f"{r.val['metric']:.2f}")
     return fig, results

@@ -155,12 +155,24 @@ def test_03_capacity_lifts_accuracy_from_underfitting_until_it_is_enough(grown):
         acc = {n: r.val["metric"] for n, r in runs.items()}
         train = {n: r.history.train_metric[-1] for n, r in runs.items()}
         assert runs["no hidden layer"].diagnosis.label == "underfitting"
+        four = runs["1 x 4"].diagnosis
+        assert "underfitting" in [four.label, *four.also]
         assert train["no hidden layer"] < 0.7 and train["1 x 4"] < 0.8
         assert acc["2 x 32"] > 0.93 and abs(acc["3 x 128"] - acc["2 x 32"]) < 0.03
         weights = {n: hplab.count_parameters(r.model) for n, r in runs.items()}
         assert weights["3 x 128"] > 20 * weights["2 x 32"]
 
     holds(claim, grown)
+
+
+def test_03_four_units_stay_short_of_the_spirals_with_four_times_the_epochs():
+    def claim(seed):
+        base = {**scenarios.CAPACITY_BASE, "epochs": 4 * scenarios.CAPACITY_BASE["epochs"]}
+        r = widgets.train_run({**base, **scenarios.CAPACITY_SIZES["1 x 4"], "seed": seed},
+                              track=False)
+        assert r.history.train_metric[-1] < 0.8
+
+    holds(claim, {s: s for s in SEEDS})
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +221,16 @@ def test_03_adams_weight_decay_is_an_l2_penalty_and_adamw_decays_directly():
     assert moved["adamw"] == pytest.approx(0.1 * 0.1 * 2.0, rel=1e-3)  # lr * wd * w
     assert scenarios.BRAKES["L2 penalty 0.1"] == {"weight_decay": 0.1}
     assert widgets.DEFAULTS["optimizer"] == "adam"   # the lab's runs use Adam
+
+
+def test_03_the_figure_titles_say_every_verdict_diagnose_gives():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, runs = widgets.compare_configs({"1 x 4": scenarios.CAPACITY_SIZES["1 x 4"]},
+                                        base=scenarios.CAPACITY_BASE)
+    d = runs["1 x 4"].diagnosis
+    assert fig.axes[0].get_title().endswith(" + ".join([d.label, *d.also]))
+    plt.close(fig)

@@ -75,6 +75,25 @@ def test_02_schedule_plot_spans_the_epochs_the_runs_use(seeds):
     assert lrs["exponential"][-1] > 1 / 3   # "more than a third of the base rate after 20 epochs"
 
 
+def test_02_range_test_curve_is_flat_then_falls_then_shoots_up(seeds):
+    def claim(r):
+        found = r["found"]
+        lrs, smooth = np.array(found.lrs), np.array(found.losses)
+        early = smooth[lrs <= 1e-3]
+        assert early.max() < 1.3 * early.min()
+        assert smooth.min() < 0.7 * np.median(early)
+        assert smooth[-1] > 2 * smooth.min() and found.stopped_early
+
+    holds(claim, seeds)
+
+
+def test_02_range_test_leaves_the_network_as_it_was():
+    data = scenarios.moons(0)
+    model, fresh = scenarios.net(data, seed=0), scenarios.net(data, seed=0)
+    hplab.lr_range_test(model, data, optimizer="sgd", start_lr=1e-5, end_lr=10, seed=0)
+    assert hplab.evaluate(model, data) == hplab.evaluate(fresh, data)
+
+
 def test_02_range_test_suggestion_is_cautious_and_trains_well(seeds):
     def claim(r):
         found, sweep = r["found"], r["sweep"]

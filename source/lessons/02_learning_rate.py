@@ -71,8 +71,7 @@ assert big.epochs_run == 1 and big.stopped_step < big.steps_per_epoch  # ended i
 #   and the number next to it is the loss the run really reached.
 #
 # The good rate is not a universal number: it depends on the data, the model, the optimizer and
-# the batch size. 0.1 is large for many problems; it works here because the inputs are
-# standardized and the network is small. That is why you measure instead of guessing.
+# the batch size. That is why you measure instead of guessing.
 
 # %% [markdown]
 # ## Your turn: the learning-rate dashboard
@@ -181,6 +180,13 @@ found = hplab.lr_range_test(model, data, optimizer="sgd", start_lr=1e-5, end_lr=
 plots.lr_finder_curve(found)
 print(found.explanation)
 
+# %% tags=["check"]
+lrs, smooth = np.array(found.lrs), np.array(found.losses)
+early = smooth[lrs <= 1e-3]
+assert early.max() < 1.3 * early.min()  # flat while the rate is too small
+assert smooth.min() < 0.7 * np.median(early)  # a steep fall in the useful range
+assert smooth[-1] > 2 * smooth.min() and found.stopped_early  # then it turns and shoots up
+
 # %% [markdown]
 # The test trained `model` for up to a hundred steps, some of them at absurd rates. Is it
 # damaged? Compare it with a freshly built copy of the same network:
@@ -189,6 +195,9 @@ print(found.explanation)
 fresh = scenarios.net(data, seed=0)
 print("after the test:", hplab.evaluate(model, data))
 print("fresh network: ", hplab.evaluate(fresh, data))
+
+# %% tags=["check"]
+assert hplab.evaluate(model, data) == hplab.evaluate(fresh, data)
 
 # %% [markdown]
 # Identical: the weights were restored. Now check the suggestion: train the same network at the
