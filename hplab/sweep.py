@@ -571,7 +571,9 @@ def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation
 
     Returns:
         One :class:`History` per configuration, in order (and the networks, if asked). A member
-        that diverges is frozen with ``status="diverged"``; the others carry on.
+        that diverges, by ``fit``'s rule (a minibatch loss that blows up, checked before every
+        update, or an epoch's training loss), is frozen at that minibatch with
+        ``status="diverged"`` and the same ``stopped_step`` as ``fit``; the others carry on.
         ``seconds`` holds the wall time of the whole vectorized epoch.
 
     Example:

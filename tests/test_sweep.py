@@ -291,6 +291,16 @@ def test_pbt_copies_the_donor_weights_and_optimizer_state(moons):
     assert member.lr[3:] == donor.lr[3:] == [event["lr_after"]] * 2
 
 
+def test_lr_sweep_and_pbt_stop_a_blown_up_member_at_its_minibatch(moons):
+    sweep = lr_sweep(moons, [1e-2, 50.0], optimizer="sgd", width=16, epochs=3)
+    result = hplab.sweep.pbt(moons, lrs=[1e-2, 50.0], epochs=3, interval=2, optimizer="sgd",
+                             width=16)
+    for blown in (sweep.histories[1], result.histories[1]):
+        assert blown.diverged and blown.stopped_step < blown.steps_per_epoch  # inside epoch 1
+        assert len(blown.batch_loss) == blown.stopped_step
+    assert sweep.histories[0].status == result.histories[0].status == "completed"
+
+
 def test_pbt_perturbs_the_copied_learning_rate(moons):
     result = hplab.sweep.pbt(moons, population=6, epochs=7, interval=2, perturb=(0.5, 2.0),
                              width=8, seed=3)
