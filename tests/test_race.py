@@ -141,16 +141,21 @@ def test_spread_ranks_the_learning_rate_first(table):
     {"lr": 1e-3, "depth": 2, "width": 64, "activation": "relu"},
     {"lr": 1e-2, "depth": 1, "width": 16, "activation": "tanh"},
     {"lr": 1e-4, "depth": 3, "width": 128, "activation": "relu"},
+    {"lr": 1.0, "depth": 3, "width": 64, "activation": "relu"},  # diverges
 ])
 def test_race_table_curves_are_what_fit_gives(table, config):
-    """The table is real training: a stored curve is the one fit produces, up to rounding."""
+    """The table is real training: a stored curve is the one fit produces, up to rounding,
+    and NaN from the epoch a run diverged on."""
     data = hplab.load_dataset("digits", seed=0)
     assert config["lr"] in table.trained["lr"]
     model = hplab.mlp(data.n_features, data.n_outputs, depth=config["depth"],
                       width=config["width"], activation=config["activation"], seed=0)
     hist = hplab.fit(model, data, optimizer="adam", lr=config["lr"], batch_size=64,
                      epochs=table.epochs, seed=0)
-    np.testing.assert_allclose(table.curve(config), hist.val_loss, rtol=2e-3)
+    n = hist.stopped_epoch - 1 if hist.diverged else table.epochs
+    curve = table.curve(config)
+    np.testing.assert_allclose(curve[:n], hist.val_loss[:n], rtol=2e-3)
+    assert np.all(np.isnan(curve[n:])) and (n < table.epochs) == (config["lr"] == 1.0)
 
 
 def test_rebuilding_the_table_is_deterministic(table):
