@@ -113,6 +113,11 @@ def test_02_sweep_slow_on_the_left_diverged_on_the_right(seeds):
         assert diverged and min(diverged) > 5 * sweep.best_lr
         assert all(h.diverged for lr, h in zip(sweep.lrs, sweep.histories) if lr >= min(diverged))
         assert min(v for lr, v in final.items() if lr <= sweep.best_lr / 10) > 1.3 * final[sweep.best_lr]
+        ups = {lr: scenarios.late_rises(h, scenarios.EPOCHS, "train_loss")
+               for lr, h in zip(sweep.lrs, sweep.histories)}
+        right = [u for lr, u in ups.items() if sweep.best_lr < lr < min(diverged)]
+        assert min(right) > 0.2   # right of the bottom: they bounce
+        assert max(u for lr, u in ups.items() if lr < sweep.best_lr / 3) < min(right)
 
     holds(claim, seeds)
 

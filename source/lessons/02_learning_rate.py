@@ -257,14 +257,19 @@ assert 2 <= sweep.best_lr / found.suggestion <= 10
 assert diverged and min(diverged) > 5 * sweep.best_lr
 assert all(h.diverged for lr, h in zip(sweep.lrs, sweep.histories) if lr >= min(diverged))
 assert min(v for lr, v in final.items() if lr <= sweep.best_lr / 10) > 1.3 * final[sweep.best_lr]
+ups = {lr: scenarios.late_rises(h, scenarios.EPOCHS, "train_loss")
+       for lr, h in zip(sweep.lrs, sweep.histories)}
+right = [u for lr, u in ups.items() if sweep.best_lr < lr < min(diverged)]
+assert min(right) > 0.2 and max(u for lr, u in ups.items() if lr < sweep.best_lr / 3) < min(right)
 
 # %% [markdown]
 # The bottom of the U sits a few times above the range test's suggestion: the suggestion is on
 # the cautious side of the floor. Left of the bottom the runs end higher — ten times below the
-# best rate, 20 epochs do not get as far. Right of it the runs bounce, and from some rate on every
-# run diverges: those are the red crosses, one per run that `fit` stopped, as many as the count
-# printed above. The floor is wide, so any rate from the suggestion up to the bottom is a
-# reasonable start — which is why a quick range test is usually good enough.
+# best rate, 20 epochs do not get as far. Right of it the runs bounce (their training loss goes
+# back up again and again, as in the right-hand panel), and from some rate on every run
+# diverges: those are the red crosses, one per run that `fit` stopped, as many as the count
+# printed above. The floor is wide enough that the cautious suggestion already trains well (as
+# the three runs above showed), which is why a quick range test is usually a good start.
 #
 # <div style="border-left: 4px solid #2a7ae2; background: #eef5ff; padding: 0.6em 1em;">
 #
