@@ -15,6 +15,8 @@
 # - which optimizer to try first, and why it is still worth comparing.
 
 # %%
+import numpy as np
+
 import hplab
 from hplab import comparisons, plots, widgets
 
@@ -49,6 +51,10 @@ assert dist["adam"] < 0.3 * dist["sgd"]                       # Adam second, SGD
 assert paths["adam"].points[:, 0].max() > 0.3                 # Adam overshot the minimum
 assert paths["momentum"].final_loss < paths["adam"].final_loss / 3
 assert paths["adam"].losses.min() < paths["momentum"].final_loss < paths["adam"].final_loss
+losses = {name: path.losses for name, path in paths.items()}
+assert np.mean(losses["adam"] < np.minimum(losses["sgd"], losses["momentum"])) > 0.6
+assert paths["adam"].points[:, 1].min() < -0.3                # dived past the floor
+assert np.abs(paths["momentum"].points[1:10, 1]).max() >= np.abs(paths["sgd"].points[1:10, 1]).max()
 
 # %% [markdown]
 # **The answer: momentum** gets closest, a few hundredths from the star, with a loss several times
@@ -66,9 +72,9 @@ assert paths["adam"].losses.min() < paths["momentum"].final_loss < paths["adam"]
 #   past its floor. Its own momentum (beta1, below) then carries it along the floor in slow
 #   S-shaped swings, and past the minimum before it turns back.
 #
-# The loss panel on the right tells the same story in numbers: Adam's loss fell fastest for most
-# of the way and even dipped below momentum's final value as it crossed the minimum, but it was
-# moving too fast to stop there.
+# The loss panel on the right tells the same story in numbers: Adam's loss was the lowest of the
+# three for most of the way and even dipped below momentum's final value as it crossed the
+# minimum, but it was moving too fast to stop there.
 #
 # The first step shows Adam's rescaling most plainly. At the start the gradient across the valley
 # is 12 times larger than along it; SGD's step copies that ratio, Adam's does not:
