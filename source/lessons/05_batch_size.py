@@ -26,8 +26,8 @@ from hplab import comparisons, plots, widgets
 # an estimate from 128 examples jitters far less.
 #
 # Noise is a matter of luck, so one run proves little. Every setting in this lesson is trained six
-# times, from six seeds (the initial weights and the order of the minibatches); the pictures show
-# seed 0, the printed numbers all six.
+# times, from six seeds (the initial weights and the order of the minibatches). Pictures of single
+# runs show seed 0; the bands (mean ± one standard deviation) and the printed numbers cover all six.
 #
 # **Predict first:** after 20 epochs at the same learning rate (0.1, plain SGD), which batch size
 # has the lowest training loss, and which has the smoothest curve of minibatch losses?
