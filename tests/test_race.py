@@ -195,17 +195,15 @@ def test_random_beats_grid_when_one_knob_matters(table):
 def test_a_grid_rides_on_where_its_values_fall(table):
     """Shift the lr range so the grid's middle lands in the good band: now the grid wins, and
     its result moves far more than random search's median."""
-    grids = {lr: _duel(table, lr, [0], methods=("grid",)).final("grid")[0]
-             for lr in ((1e-5, 1e-1), (1e-4, 1e-1))}
-    grid_move = abs(grids[(1e-5, 1e-1)] - grids[(1e-4, 1e-1)])
+    ranges = ((1e-5, 1e-1), (1e-4, 1e-1))
+    grid = {lr: _duel(table, lr, [0], methods=("grid",)).final("grid")[0] for lr in ranges}
+    grid_move = abs(grid[ranges[0]] - grid[ranges[1]])
 
     def holds(seeds):
-        medians, wins = [], None
-        for lr in ((1e-5, 1e-1), (1e-4, 1e-1)):
-            best = _duel(table, lr, seeds, methods=("random",)).final("random")
-            medians.append(np.median(best))
-            wins = np.mean(grids[lr] < best)  # ends with the shifted range
-        return wins > 0.5 and grid_move > 3 * abs(medians[0] - medians[1])
+        best = {lr: _duel(table, lr, seeds, methods=("random",)).final("random") for lr in ranges}
+        random_move = abs(np.median(best[ranges[0]]) - np.median(best[ranges[1]]))
+        grid_wins_shifted = np.mean(grid[ranges[1]] < best[ranges[1]])
+        return grid_wins_shifted > 0.5 and grid_move > 3 * random_move
 
     assert holds(range(40))
     assert _holds_on_other_seeds(holds, [range(s, s + 30) for s in (100, 200, 300, 400, 500)]) >= 4
