@@ -65,6 +65,26 @@ def overfit(moons):
     return small, settings, train(small, **settings)[1]
 
 
+def cures_hold(seed):
+    """Exercise 03 on one seed: a smaller model (1 layer of 8) and early stopping (patience 10)
+    each end with a validation loss over a quarter below the overfitting baseline's."""
+    small = hplab.load_dataset("moons", n_samples=400, noise=0.25, seed=seed).subset(40, seed=seed)
+    settings = dict(optimizer="adam", lr=1e-2, epochs=150, batch_size=16, seed=seed)
+
+    def final_val_loss(depth, width, **more):
+        model = hplab.mlp(2, 2, depth=depth, width=width, seed=seed)
+        return hplab.fit(model, small, **settings, **more).val_loss[-1]
+
+    base = final_val_loss(3, 128)
+    stopped = final_val_loss(3, 128, early_stopping=hplab.EarlyStopping(patience=10))
+    return final_val_loss(1, 8) < 0.75 * base and stopped < 0.75 * base
+
+
+def test_both_cures_cut_the_val_loss_on_the_seed_and_4_of_5_others():
+    assert cures_hold(0)
+    assert sum(cures_hold(seed) for seed in range(1, 6)) >= 4
+
+
 def test_overfitting_cures_pass_on_two_real_cures(overfit):
     small, settings, base = overfit
     assert hplab.diagnose(base).label == "overfitting"
@@ -122,6 +142,23 @@ def test_epochs_to_reach_reports_an_error_and_still_tests_the_rest():
     fb = checks.epochs_to_reach(no_default)
     assert_fails(fb, "raised StopIteration")
     assert len(fb.wrong) == 1 and len(fb.right) == 4
+
+
+def adam_first_holds(seed):
+    """Exercise 04 on one seed (lr 0.01, 40 epochs): Adam reaches 90% validation accuracy first
+    (ties allowed), and plain SGD does not get there before momentum."""
+    data = hplab.load_dataset("moons", n_samples=400, noise=0.25, seed=seed)
+    epochs = {}
+    for name in ("sgd", "momentum", "adam"):
+        model = hplab.mlp(2, 2, depth=2, width=32, seed=seed)
+        hist = hplab.fit(model, data, optimizer=name, lr=0.01, epochs=40, seed=seed)
+        epochs[name] = epochs_to_reach_solution(hist, 0.9) or math.inf
+    return epochs["adam"] <= epochs["momentum"] <= epochs["sgd"] and epochs["adam"] < math.inf
+
+
+def test_adam_first_on_the_seed_and_4_of_5_others():
+    assert adam_first_holds(0)
+    assert sum(adam_first_holds(seed) for seed in range(1, 6)) >= 4
 
 
 def test_optimizer_ranking():

@@ -56,8 +56,8 @@ ax.legend();
 # **Why does each of your remedies work?**
 #
 # ### BEGIN SOLUTION
-# A smaller model has too little capacity to memorize 40 points, so it is forced to learn the
-# broad shape of the moons. Early stopping keeps the weights from the epoch where validation
+# A smaller model has much less capacity to memorize the 40 points, so it leans on the broad
+# shape of the moons instead. Early stopping keeps the weights from the epoch where validation
 # loss was lowest, before memorization set in. Dropout and weight decay would work by making
 # memorizing individual points harder while keeping the big model.
 # ### END SOLUTION
