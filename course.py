@@ -9,7 +9,7 @@
 
 Everything is installed into ./.venv, so nothing else on the machine changes. PyTorch is pinned
 (constraints.txt); a GPU is not needed for this course. On Linux, the Python Package Index's
-PyTorch is the CUDA build, which pulls about 2.7 GB of NVIDIA libraries; so without an NVIDIA
+PyTorch is the CUDA build, about 2.7 GB to download with its NVIDIA libraries; so without an NVIDIA
 GPU (or with --torch cpu) the set-up takes the CPU build (about 190 MB) from PyTorch's own CPU
 index, or from a wheel pip already finds on this machine when that index cannot be reached.
 On macOS and Windows the Package Index's build is already the CPU one.
