@@ -192,3 +192,22 @@ def test_hand_written_stopping_matches_hplab():
     late = train(data, lr=1e-2, epochs=80, callbacks=[OffByOne(patience=5)])
     assert_fails(checks.same_as_reference(late, ref, data), "epochs (hplab:")
     assert_fails(checks.same_as_reference(late[1], ref, data), "mine should be a (model, history)")
+
+
+def stopping_helps(seed):
+    """Exercise 07 on one seed (60 examples, up to 80 epochs, patience 5): early stopping ends
+    the run before the 80 epochs, with a model whose validation loss is over 5% below that of
+    the full run's last epoch."""
+    data = hplab.load_dataset("moons", n_samples=400, noise=0.25, seed=seed).subset(60, seed=seed)
+    model = hplab.mlp(2, 2, depth=2, width=32, seed=seed)
+    stopped = hplab.fit(model, data, lr=1e-2, epochs=80, seed=seed,
+                        early_stopping=hplab.EarlyStopping(patience=5))
+    full = hplab.fit(hplab.mlp(2, 2, depth=2, width=32, seed=seed), data, lr=1e-2, epochs=80,
+                     seed=seed)
+    kept = hplab.evaluate(model, data)["loss"]
+    return stopped.epochs_run < 80 and kept < 0.95 * full.val_loss[-1]
+
+
+def test_early_stopping_helps_on_the_seed_and_4_of_5_others():
+    assert stopping_helps(0)
+    assert sum(stopping_helps(seed) for seed in range(1, 6)) >= 4

@@ -32,6 +32,11 @@ def test_mystery_runs_hold_one_run_of_each_kind(mysteries):
     labels = sorted(hplab.diagnose(h).label for h in mysteries.values())
     assert labels == sorted(checks.MYSTERY_RECIPES)
     assert list(mysteries) == list("ABCDEF")
+    # the solution's answer about run D: the training loss goes to zero while the validation
+    # loss bottoms out in the first quarter of the run and climbs
+    d = mysteries["D"]
+    assert hplab.diagnose(d).label == "overfitting" and min(d.train_loss) < 0.01
+    assert d.best_epoch < d.epochs_run / 4 and d.val_loss[-1] > 2 * d.best_val_loss
 
 
 def test_mystery_runs_are_shuffled_by_seed():
