@@ -14,7 +14,6 @@ import numpy as np
 
 from . import _validate as check
 from .data import Data, load_dataset
-from .diagnose import diagnose
 from .lr_finder import LRRangeTest, lr_range_test
 from .models import mlp
 from .sweep import LRSweep, lr_sweep
@@ -75,19 +74,6 @@ def range_test(data: Data, seed: int = 0) -> LRRangeTest:
 def sweep(data: Data, seed: int = 0, lrs=SWEEP_LRS) -> LRSweep:
     """Lesson 02's sweep: one copy of the network per rate, all trained at once."""
     return lr_sweep(data, lrs, optimizer="sgd", epochs=EPOCHS, seed=seed, **NET)
-
-
-def verdicts(histories) -> dict:
-    """What :func:`hplab.diagnose` calls each run: a dict label -> number of runs, in the
-    order the labels first appear. Accepts a list of Histories or a dict of them."""
-    runs = list(histories.values()) if isinstance(histories, dict) else list(histories)
-    counts: dict = {}
-    for h in runs:
-        if not isinstance(h, History):
-            raise TypeError(f"histories must hold hplab Histories, got {type(h).__name__}")
-        label = diagnose(h).label
-        counts[label] = counts.get(label, 0) + 1
-    return counts
 
 
 # ----------------------------------------------------------------------------- lesson 03

@@ -51,6 +51,8 @@ def test_02_decaying_schedules_calm_down_while_constant_and_warmup_keep_jumping(
         rises = {n: scenarios.late_rises(h) for n, h in r["schedules"].items()}
         calm = max(rises["step"], rises["cosine"])
         assert calm < 0.01, rises
+        constant = r["schedules"]["constant"]   # at 1.0 the network still learns
+        assert constant.val_loss[-1] < 0.5 * constant.initial["val_loss"]
         for name in ("constant", "exponential", "warmup"):
             assert rises[name] > max(0.01, 5 * calm), (name, rises)
 
@@ -152,3 +154,18 @@ def test_02_the_diverged_cross_sits_where_the_loss_leaves_the_plot_with_its_valu
     assert cross.get_ydata()[0] == pytest.approx(ax.get_ylim()[1])  # on the top edge
     assert f"{big.train_loss[-1]:.2g}" in " ".join(t.get_text() for t in ax.texts)
     plt.close(ax.figure)
+
+
+def test_02_scenarios_refuse_bad_input_by_name():
+    data = scenarios.moons(0)
+    with pytest.raises(ValueError, match="rates must hold at least one learning rate"):
+        scenarios.lr_runs(data, [])
+    with pytest.raises(ValueError, match="rates must be > 0, got -0.1"):
+        scenarios.lr_runs(data, [-0.1])
+    with pytest.raises(ValueError, match="names 'linear' is unknown"):
+        scenarios.schedule_runs(data, ["linear"])
+    hist = scenarios.lr_runs(data, [0.1], seed=0)[0.1]
+    with pytest.raises(ValueError, match="key 'val_metric' is unknown"):
+        scenarios.late_rises(hist, key="val_metric")
+    assert scenarios.late_rises(hist, 5, "train_loss") == pytest.approx(
+        float(np.clip(np.diff(hist.train_loss[-6:]), 0, None).sum()))

@@ -138,6 +138,7 @@ for name, hist in scheduled.items():
 # %% tags=["check"]
 calm = max(rises["step"], rises["cosine"])
 assert calm < 0.01
+assert scheduled["constant"].val_loss[-1] < 0.5 * scheduled["constant"].initial["val_loss"]
 for name in ("constant", "exponential", "warmup"):
     assert rises[name] > max(0.01, 5 * calm), name
 assert scheduled["one_cycle"].val_loss[-1] > 1.2 * min(scheduled["step"].val_loss[-1],
