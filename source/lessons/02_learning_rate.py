@@ -123,6 +123,9 @@ ax.set_yscale("log")
 print("rate in the last epoch:", {name: f"{values[-1]:.2g}" for name, values in lrs.items()})
 
 # %% [markdown]
+# Cosine ends lowest — its last rate is exactly 0, which is why its line drops off the bottom of
+# the log scale — then one-cycle at a few millionths; step has come down to 0.001.
+#
 # Now train with each one at a base rate of **1.0**, ten times the good rate above: at a
 # constant 1.0 this network still learns, but the loss keeps jumping. Watch the last epochs.
 
@@ -136,6 +139,7 @@ for name, hist in scheduled.items():
           f"rises over the last 5 epochs add up to {rises[name]:.3f}")
 
 # %% tags=["check"]
+assert lrs["cosine"][-1] == 0 < lrs["one_cycle"][-1] < 1e-5 < lrs["step"][-1] < 1.01e-3
 calm = max(rises["step"], rises["cosine"])
 assert calm < 0.01
 assert scheduled["constant"].val_loss[-1] < 0.5 * scheduled["constant"].initial["val_loss"]
