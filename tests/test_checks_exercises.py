@@ -326,6 +326,30 @@ def random_solution(space, objective, n_trials, seed):
     return results
 
 
+def sgd_objective():
+    """Exercise 09's objective: best validation accuracy of plain SGD, 15 epochs on the moons."""
+    data = hplab.load_dataset("moons", n_samples=400, noise=0.25, seed=0)
+
+    def objective(params):
+        model = hplab.mlp(2, 2, depth=2, width=int(params["width"]), seed=0)
+        hist = hplab.fit(model, data, optimizer="sgd", lr=params["lr"], epochs=15, seed=0)
+        return max(hist.val_metric)
+    return objective
+
+
+def test_random_beats_the_grid_at_equal_cost_on_the_seed_and_4_of_5_others():
+    objective = sgd_objective()
+    grid = max(s for _, s in grid_solution({"lr": [1e-3, 0.05, 3.0], "width": [8, 32, 128]},
+                                           objective))
+
+    def random_wins(seed):  # by over 2 points of accuracy, with nine trainings each
+        results = random_solution({"lr": (1e-3, 3.0), "width": [8, 32, 128]}, objective, 9, seed)
+        return max(s for _, s in results) > grid + 0.02
+
+    assert random_wins(0)
+    assert sum(random_wins(seed) for seed in range(1, 6)) >= 4
+
+
 def test_grid_search():
     assert_passes(checks.grid_search(grid_solution))
 

@@ -93,9 +93,9 @@ print("a 5-value grid over 4 knobs would cost", 5**4, "trainings")
 #
 # ### BEGIN SOLUTION
 # The grid spends its nine trainings on only three learning rates (one too small, one modest, one
-# past the edge where training breaks down), each repeated for three widths that hardly matter. Random search tries nine different learning rates (and still varies the
-# width), so when only a few knobs matter, random search explores the important one much more
-# finely for the same cost. A grid's cost also multiplies with every knob added; random search
+# past the edge where training breaks down), each repeated for three widths that hardly matter.
+# Random search tries nine different learning rates (and still varies the width), so when only a
+# few knobs matter, random search explores the important one much more finely for the same cost. A grid's cost also multiplies with every knob added; random search
 # costs what you decide to spend.
 # ### END SOLUTION
 
