@@ -132,7 +132,8 @@ QUESTIONS = (
        "06", "vanishing gradients"),
     _q("activation", "What is a dying ReLU, and how do you avoid it?",
        """A ReLU unit whose input is negative for every example outputs zero and gets zero
-       gradient, so it never recovers. Large learning rates push many units there at once. Use a
+       gradient, so its weights stop changing: in the first layer for good, deeper only until the
+       layers below change its inputs. Large learning rates push many units there at once. Use a
        smaller rate, a leaky ReLU (a small slope for negative inputs), or GELU/ELU.""",
        "06", "dying ReLU"),
     _q("activation", "Which activation would you start with for hidden layers, and why?",
