@@ -61,6 +61,15 @@ def _ceiling(hist: History, keys) -> float:
     return CLIP_FACTOR * max(base, 1e-3)
 
 
+def _room(hist: History, keys) -> float:
+    """The y limit for one run's curves: a diverged run is clipped at :func:`_ceiling`; a run
+    that finished keeps every finite value on the plot, however high it climbed."""
+    if hist.diverged:
+        return _ceiling(hist, keys)
+    finite = [v for k in keys for v in getattr(hist, k) if math.isfinite(v)]
+    return max([_ceiling(hist, keys)] + [1.05 * v for v in finite])
+
+
 def loss_curves(hist: History, ax=None, *, metric: bool = False, ghost: History | None = None,
                 title: str | None = None, legend: bool = True):
     """Training and validation loss (or metric) per epoch, with the story of the run marked.
@@ -75,7 +84,7 @@ def loss_curves(hist: History, ax=None, *, metric: bool = False, ghost: History 
     ax = _axes(ax)
     keys = ("train_metric", "val_metric") if metric else ("train_loss", "val_loss")
     runs = ([(ghost, GHOST_ALPHA, "previous ")] if ghost is not None else []) + [(hist, 1.0, "")]
-    ceiling = max(_ceiling(h, keys) for h, _, _ in runs) if not metric else math.inf
+    ceiling = max(_room(h, keys) for h, _, _ in runs) if not metric else math.inf
     for h, alpha, prefix in runs:
         _check_history(h, "ghost")
         _draw_pair(ax, h, keys, ceiling, alpha, prefix)

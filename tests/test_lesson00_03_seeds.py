@@ -7,7 +7,7 @@ as general must hold on seed 0 and on at least 4 of seeds 1-5.
 """
 
 import pytest
-from seeds_helpers import SEEDS, holds
+from seeds_helpers import LESSON_SEED, SEEDS, holds
 
 import hplab
 from hplab import scenarios, widgets
@@ -234,3 +234,20 @@ def test_03_the_figure_titles_say_every_verdict_diagnose_gives():
     d = runs["1 x 4"].diagnosis
     assert fig.axes[0].get_title().endswith(" + ".join([d.label, *d.also]))
     plt.close(fig)
+
+
+def test_03_a_finished_run_is_drawn_at_its_true_height_however_high_it_climbs(braked):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hplab import plots
+
+    free = braked[LESSON_SEED]["no brake"].history
+    assert max(free.val_loss) > 3 * free.initial["train_loss"]   # above the diverged-run cap
+    ax = plots.loss_curves(free)
+    val = next(ln for ln in ax.lines if ln.get_label() == "val")
+    assert val.get_ydata()[-1] == pytest.approx(free.val_loss[-1])
+    assert ax.get_ylim()[1] > max(free.val_loss)
+    plt.close(ax.figure)
