@@ -118,6 +118,14 @@ class SavesEveryEpoch(HandStopping):
         self.best_weights = copy.deepcopy(trainer.model.state_dict())
 
 
+class StopsOnlyWhenPatient(HandStopping):
+    """Stops only for patience above 2: wrong in one case, right in the other."""
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        super().on_epoch_end(trainer, epoch, logs)
+        trainer.stop = trainer.stop and self.patience > 2
+
+
 class BrokenEnd(HandStopping):
     def on_train_end(self, trainer):
         trainer.model.load_state_dict(self.best_weights["missing"])
@@ -146,6 +154,7 @@ class NoPatience(HandStopping):
     (NoReset, ["remembered the first run", "on_train_begin"]),
     (WatchesTrainingLoss, ["never stopped", "logs['val_loss']", "lowest training loss"]),
     (IgnoresPatience, ["whatever the patience", "self.patience"]),
+    (StopsOnlyWhenPatient, ["with patience=1 it never stopped, expected epoch 3"]),
     (BrokenEnd, ["on_train_end raised keyerror", "stops once"]),
     (Unwritten, ["not written yet"]),
     (UnwrittenMethod, ["not written yet"]),

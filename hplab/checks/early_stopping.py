@@ -117,8 +117,9 @@ def _stopping(fb: Feedback, stops: dict) -> None:
     else:
         for p, e in stops.items():
             if e != want[p]:
-                fb.wrong.append(f"with patience={p} it stopped at epoch {e}, expected "
-                                f"{want[p]}: the val_loss was {VAL[:want[p]]}.")
+                did = "never stopped" if e is None else f"stopped at epoch {e}"
+                fb.wrong.append(f"with patience={p} it {did}, expected epoch {want[p]}: the "
+                                f"val_loss was {VAL[:want[p]]}.")
 
 
 def _restoring(fb: Feedback, run: dict) -> None:
