@@ -169,3 +169,38 @@ def test_02_scenarios_refuse_bad_input_by_name():
         scenarios.late_rises(hist, key="val_metric")
     assert scenarios.late_rises(hist, 5, "train_loss") == pytest.approx(
         float(np.clip(np.diff(hist.train_loss[-6:]), 0, None).sum()))
+
+
+def _lab_run(seed, **knobs):
+    from hplab import widgets
+
+    values = {**widgets.LearningRateLab.VALUES, **knobs, "seed": seed}
+    return widgets.train_run(values, track=False).history
+
+
+def _first_diverging_notch(seed, optimizer):
+    """The first rate on the dashboard's slider (notches of 10 ** 0.25) at which a run diverges."""
+    for k in range(-8, 7):
+        if _lab_run(seed, optimizer=optimizer, lr=10 ** (k / 4)).diverged:
+            return k
+    return None
+
+
+def test_02_dashboard_answers_sgd_diverges_six_notches_up_momentum_lower():
+    def claim(seed):
+        sgd, momentum = _first_diverging_notch(seed, "sgd"), _first_diverging_notch(seed, "momentum")
+        assert sgd == 2, sgd                    # 10 ** 0.5 = 3.16, six notches above 0.1
+        assert momentum is not None and 1 <= sgd - momentum <= 3, momentum
+
+    holds(claim, {s: s for s in SEEDS})
+    assert _first_diverging_notch(LESSON_SEED, "momentum") == 0   # 1.0 with the lesson's seed
+
+
+def test_02_dashboard_answers_a_step_schedule_calms_a_rate_slightly_too_high():
+    def claim(seed):
+        lr = 10 ** 0.25   # 1.78
+        stepped, constant = _lab_run(seed, lr=lr, schedule="step"), _lab_run(seed, lr=lr)
+        assert scenarios.late_rises(stepped) < 0.001 and scenarios.late_rises(constant) > 0.03
+        assert hplab.schedule_lrs("step", lr=1.0, epochs=scenarios.EPOCHS)[6] == pytest.approx(0.1)
+
+    holds(claim, {s: s for s in SEEDS})

@@ -95,6 +95,18 @@ lab = widgets.LearningRateLab()
 lab
 
 # %% [markdown]
+# <details><summary>What this network does (open after you have tried)</summary>
+#
+# 1. Six notches: 3.16 is the first rate on the slider at which plain SGD diverges, here and
+#    with other seeds.
+# 2. Yes. At 1.78 with a constant rate the loss still jumps in the last epochs; with `step` the
+#    rate is cut to a tenth after six epochs, and over the last five the validation loss goes
+#    back up by less than 0.001 in all.
+# 3. Down, by one to three notches (to 1.0 with this seed): momentum's steps grow up to ten
+#    times longer than the rate alone would make them.
+# </details>
+
+# %% [markdown]
 # ## Schedules: change the rate while you train
 #
 # Early in training the weights are far from any good solution, and big steps cover ground. Late
