@@ -536,8 +536,7 @@ def _from_arrays(cls, X, y, task, val, test, standardize, stratify, seed, name):
     check.boolean("standardize", standardize)
     check.boolean("stratify", stratify)
     seed = check.seed(seed)
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a string, got {type(name).__name__} {name!r}")
+    check.string("name", name)
     X = _inputs(X)
     y = _array("y", y)
     if y.ndim == 0 or len(y) != len(X):

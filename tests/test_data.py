@@ -112,3 +112,11 @@ def test_subset_bounds():
     data = hplab.load_dataset("moons", seed=0)
     with pytest.raises(ValueError, match=r"n must be <= \d+"):
         data.subset(10_000)
+
+
+def test_course_datasets_answer_the_questions_asked_of_your_own_data():
+    data = hplab.load_dataset("digits", seed=0)
+    assert data.input_shape == (64,) and "n_features=64" in repr(data)
+    assert data.to_labels(torch.tensor([3, 0])).tolist() == [3, 0]  # labels are the indices
+    raw = hplab.load_dataset("digits", seed=0, standardize=False)
+    assert torch.allclose(data.transform(raw.val.X.numpy()), data.val.X, atol=1e-5)
