@@ -251,3 +251,22 @@ def test_03_a_finished_run_is_drawn_at_its_true_height_however_high_it_climbs(br
     assert val.get_ydata()[-1] == pytest.approx(free.val_loss[-1])
     assert ax.get_ylim()[1] > max(free.val_loss)
     plt.close(ax.figure)
+
+
+def test_03_lab_answers_two_layers_are_enough_and_the_smallest_decay_that_holds_is_0_1():
+    lab = widgets.CapacityLab
+    small = lab.PRESETS["too big for the data"].values
+
+    def claim(seed):
+        acc = [run({"depth": d}, seed, lab).val["metric"] for d in range(5)]
+        assert acc[0] < 0.75 and acc[1] > 0.8 and acc[2] > 0.93, acc
+        assert max(acc[3:]) < acc[2] + 0.04, acc
+
+        def climb(wd):
+            h = run({**small, "weight_decay": wd}, seed, lab).history
+            return h.val_loss[-1] / min(h.val_loss)
+
+        assert climb(0.03) > 1.15 and climb(0.1) < 1.12
+        assert widgets.WEIGHT_DECAYS[widgets.WEIGHT_DECAYS.index(0.1) - 1] == 0.03
+
+    holds(claim, {s: s for s in SEEDS})

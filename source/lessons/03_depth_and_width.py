@@ -121,6 +121,16 @@ lab = widgets.CapacityLab()
 lab
 
 # %% [markdown]
+# <details><summary>What this lab shows (open after you have tried)</summary>
+#
+# - Validation accuracy climbs from 0.71 with no hidden layer to above 0.8 with one and above
+#   0.93 with two; a third or fourth layer adds at most a few points.
+# - On *too big for the data*, a weight decay (L2 penalty) of 0.03 still lets the validation loss
+#   end more than 15% above its best; 0.1 is the smallest setting on the slider that holds it
+#   within about 10%.
+# </details>
+
+# %% [markdown]
 # <div style="border-left: 4px solid #2a7ae2; padding: 0.6em 1em; background: #f3f7fd">
 #
 # **Takeaway**
