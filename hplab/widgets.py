@@ -918,16 +918,27 @@ def _card_html(card, answer: bool) -> str:
     text = (f"<div style='font-size:0.85em;color:#666'>{html.escape(card.topic)}</div>"
             f"<div style='font-size:1.15em;margin:6px 0'><b>{html.escape(card.question)}</b></div>")
     if answer:
+        text += f"<div style='margin:6px 0'>{html.escape(card.answer)}</div>"
+    if answer and card.pointer:
         path = lesson_notebook(card.lesson)
         where = f" ({path.name})" if path else ""
-        text += (f"<div style='margin:6px 0'>{html.escape(card.answer)}</div>"
-                 f"<div style='font-size:0.85em;color:#1a5fb4'>See it live: "
+        text += (f"<div style='font-size:0.85em;color:#1a5fb4'>See it live: "
                  f"{html.escape(card.pointer)}{html.escape(where)}</div>")
     return text
 
 
+def _feedback_html(feedback) -> str:
+    if feedback is None:
+        return ""
+    score, missed = feedback
+    text = f"<div style='margin:6px 0'><b>Your answer covered {score:.0%} of the points.</b>"
+    if missed:
+        text += " Missed: " + "; ".join(html.escape(m) for m in missed) + "."
+    return text + "</div>"
+
+
 class InterviewQuiz:
-    """Self-scoring interview drill: read the question, answer aloud, reveal, mark yourself.
+    """Interview drill: type an answer, check it against the card's must-mention points.
 
     Args:
         topic: one of ``hplab.interview.TOPICS`` or None for all questions.
@@ -935,8 +946,9 @@ class InterviewQuiz:
 
     Example:
         >>> quiz = InterviewQuiz(topic="batch size")     # doctest: +SKIP
-        >>> quiz.reveal(); quiz.mark(True); quiz.quiz.score
-        (1, 1)
+        >>> quiz.reply.value = "fewer, less noisy steps"; quiz.check(); quiz.next()
+        >>> quiz.quiz.score
+        (0, 1)
     """
 
     ALL = "all topics"
@@ -950,19 +962,20 @@ class InterviewQuiz:
         self.card = W.HTML()
         self.status = W.HTML()
         self.topic = W.Dropdown(options=(self.ALL,) + interview.TOPICS, description="topic")
+        self.reply = W.Textarea(placeholder="Type your answer, then check it",
+                                layout=W.Layout(width="100%", height="6em"))
         self.buttons = {name: W.Button(description=label) for name, label in
-                        (("reveal", "Reveal answer"), ("knew", "I knew it"),
-                         ("missed", "Not yet"), ("retry", "Drill the missed ones"))}
-        self.buttons["reveal"].on_click(lambda _b: self.reveal())
-        self.buttons["knew"].on_click(lambda _b: self.mark(True))
-        self.buttons["missed"].on_click(lambda _b: self.mark(False))
+                        (("check", "Check my answer"), ("continue", "Next card"),
+                         ("retry", "Drill the missed ones"))}
+        self.buttons["check"].on_click(lambda _b: self.check())
+        self.buttons["continue"].on_click(lambda _b: self.next())
         self.buttons["retry"].on_click(lambda _b: self.retry_missed())
         self.quiz = interview.Quiz(interview.questions(topic), seed=self.seed)  # bad topic: raise
         self.topic.value = self.ALL if topic is None else topic
         self._draw()
         self.topic.observe(lambda change: self.choose_topic(change["new"]), names="value")
-        self.view = W.VBox([self.topic, self.card, W.HBox(list(self.buttons.values())),
-                            self.status])
+        self.view = W.VBox([self.topic, self.card, self.reply,
+                            W.HBox(list(self.buttons.values())), self.status])
 
     def choose_topic(self, topic: str) -> None:
         """Start over with the questions of one topic (or all of them)."""
@@ -981,12 +994,22 @@ class InterviewQuiz:
         self.error = None
         self._draw()
 
-    def mark(self, knew_it: bool) -> None:
-        """Score the current card and move on; it must be revealed first."""
+    def check(self) -> None:
+        """Score the typed answer against the card's points and show the model answer."""
         try:
-            self.quiz.mark(knew_it)
+            self.quiz.answer(self.reply.value)
         except (TypeError, ValueError) as exc:
             return self._fail(exc)
+        self.error = None
+        self._draw()
+
+    def next(self) -> None:
+        """The next card (one left unanswered counts as missing every point)."""
+        try:
+            self.quiz.next()
+        except ValueError as exc:
+            return self._fail(exc)
+        self.reply.value = ""
         self.error = None
         self._draw()
 
@@ -1006,11 +1029,12 @@ class InterviewQuiz:
         if q.done:
             self.card.value = f"<b>Done.</b> {html.escape(q.summary())}"
         else:
-            self.card.value = _card_html(q.current, q.revealed)
-        self.buttons["reveal"].disabled = q.done or q.revealed
-        self.buttons["knew"].disabled = self.buttons["missed"].disabled = not q.revealed
+            self.card.value = _card_html(q.current, q.revealed) + _feedback_html(q.feedback)
+        self.buttons["check"].disabled = q.done or q.feedback is not None
+        self.buttons["continue"].disabled = q.done
         known, seen = q.score
-        text = f"card {min(q.position + 1, len(q.cards))} of {len(q.cards)} · known {known}/{seen}"
+        text = (f"card {min(q.position + 1, len(q.cards))} of {len(q.cards)} · "
+                f"every point covered {known}/{seen}")
         if self.error:
             text = f"<span style='color:#b00'>{html.escape(self.error)}</span><br>{text}"
         self.status.value = text
