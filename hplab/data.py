@@ -315,16 +315,11 @@ def _split(name, task, X, y, strata, class_names, val_fraction, test_fraction, s
     parts = _split_indices(len(y), strata if classify else None, val_fraction, test_fraction, seed)
     (X_train, X_val, X_test), (y_train, y_val, y_test) = ([a[i] for i in parts] for a in (X, y))
 
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
-    std[std == 0] = 1.0  # constant pixels in digits
-    if not standardize:
-        mean, std = np.zeros_like(mean), np.ones_like(std)
+    mean, std = _standardizer(X_train, standardize)  # constant pixels in digits keep std 1
 
     def tensors(Xs, ys):
-        Xt = torch.tensor((Xs - mean) / std, dtype=torch.float32)
         yt = torch.tensor(ys, dtype=torch.long if task == CLASSIFICATION else torch.float32)
-        return Split(Xt, yt)
+        return Split(_standardized(Xs, mean, std), yt)
 
     n_outputs = len(class_names) if task == CLASSIFICATION else y.shape[1]
     return Data(name, task, tensors(X_train, y_train), tensors(X_val, y_val),
@@ -427,7 +422,7 @@ def _resolve_task(task, y) -> str:
     return REGRESSION
 
 
-def _class_labels(y, task_given):
+def _class_labels(y):
     """(class indices 0..k-1 as int64, original labels sorted) for classification."""
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -443,7 +438,7 @@ def _class_labels(y, task_given):
             raise ValueError(problem)
         fractional = np.flatnonzero(y != np.round(y))
         if len(fractional):
-            raise ValueError(f"task={task_given!r} needs whole-number or text class labels, but "
+            raise ValueError(f"task='classification' needs whole-number or text class labels, but "
                              f"y[{fractional[0]}] = {y[fractional[0]]:g}; for a numeric target "
                              f"pass task='regression'")
     elif y.dtype.kind not in "biu":
@@ -547,7 +542,7 @@ def _from_arrays(cls, X, y, task, val, test, standardize, stratify, seed, name):
     task = _resolve_task(task, y)
     classes, counts = (), None
     if task == CLASSIFICATION:
-        y, classes = _class_labels(y, task)
+        y, classes = _class_labels(y)
         counts = np.bincount(y, minlength=len(classes)) if stratify else None
     else:
         y = _regression_targets(y)
@@ -555,8 +550,13 @@ def _from_arrays(cls, X, y, task, val, test, standardize, stratify, seed, name):
     try:
         parts = _split_indices(len(y), y if counts is not None else None, val, test, seed)
     except ValueError as err:  # a stratified split scikit-learn still cannot make
-        raise ValueError(f"stratify=True could not split these classes ({err}); pass "
-                         f"stratify=False or collect more examples of the rare classes") from None
+        if counts is None:
+            raise
+        raise ValueError(f"stratify=True could not split the classes with val={val:g}, "
+                         f"test={test:g}: after the test split a class has too few examples left "
+                         f"for train and val (scikit-learn says: {err}; it numbers the classes "
+                         f"0..k-1 in the order of {classes}). Lower test, pass stratify=False, "
+                         f"or collect more examples of the rare classes") from None
     mean, std = _standardizer(X[parts[0]], standardize)
     splits = [Split(_standardized(X[i], mean, std), torch.from_numpy(y[i])) for i in parts]
     params = dict(source="arrays", name=name, n_samples=len(y), task=task, val=val, test=test,

@@ -262,6 +262,15 @@ def test_a_rare_class_is_named_with_its_count_and_stratify_false_suggested():
     assert Data.from_arrays(X60, y, stratify=False).n_outputs == 3
 
 
+def test_a_split_scikit_learn_cannot_stratify_is_explained():
+    y = np.repeat(["a", "b", "c"], [5, 3, 3])  # 3 each pass the count check, yet the test
+    with pytest.raises(ValueError, match=r"stratify=True could not split the classes with "
+                                         r"val=0.3, test=0.4: after the test split a class has "
+                                         r"too few examples .* 'c'\)\)\. Lower test, pass "
+                                         r"stratify=False"):
+        Data.from_arrays(np.zeros((11, 2)), y, val=0.3, test=0.4)  # split takes 2 of one class
+
+
 def test_many_integer_classes_hint_at_regression():
     with pytest.raises(ValueError, match="if y is a quantity, not class labels, pass "
                                          "task='regression'"):
