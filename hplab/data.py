@@ -2,6 +2,7 @@
 
 Every loader is deterministic from ``seed`` and returns a :class:`Data` bundle with train,
 validation and test splits, standardized with statistics of the training split only.
+:meth:`Data.from_arrays` builds the same bundle from your own arrays or tensors.
 
     >>> data = load_dataset("spirals", n_samples=600, noise=0.2, seed=0)
     >>> data.n_features, data.n_outputs, len(data.train.y)
