@@ -262,3 +262,14 @@ def test_lr_choice_wants_a_rate_about_a_decade_below_the_bottom():
     assert_fails(checks.lr_choice(bottom / 1.2, lrs, losses), "too close")
     assert_fails(checks.lr_choice(bottom / 1000, lrs, losses), "cautious")
     assert_fails(checks.lr_choice("0.01", lrs, losses), "positive number")
+
+
+def test_a_largest_rate_whose_network_collapsed_counts_as_too_large():
+    # on seed 1 the run at 1.0 dies without blowing up: one answer for every input
+    data = hplab.load_dataset("moons", n_samples=400, noise=0.25, seed=1)
+    runs = {lr: hplab.fit(hplab.mlp(2, 2, depth=2, width=32, seed=1), data,
+                          optimizer="momentum", lr=lr, epochs=30, seed=1) for lr in RATES}
+    labels = {lr: hplab.diagnose(h).label for lr, h in runs.items()}
+    assert labels[1.0] == "collapsed"
+    fb = checks.learning_rate_predictions(labels, runs)
+    assert not any("trains fine" in w for w in fb.wrong), fb.wrong

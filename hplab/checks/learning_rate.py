@@ -153,11 +153,12 @@ def learning_rate_predictions(predictions, histories, *, optimizer: str | None =
     if labels[rates[0]] not in ("slow", "underfitting"):
         fb.wrong.append(f"your smallest rate ({rates[0]:g}) is not slow yet; go smaller to see "
                         "what a too-small rate does.")
-    if labels[rates[-1]] not in ("diverged", "unstable"):
+    if labels[rates[-1]] not in ("diverged", "unstable", "collapsed"):
         fb.wrong.append(f"your largest rate ({rates[-1]:g}) trains fine; go bigger to see what a "
                         "too-large rate does.")
     fb.hint = ("Too small: the loss falls slowly and is still falling at the end. Too large: the "
-               "loss jumps around (unstable) or blows up (diverged). Compare your guess with "
+               "loss jumps around (unstable), blows up (diverged), or the network dies and gives every "
+               "input the same answer (collapsed). Compare your guess with "
                "hplab.diagnose(hist).explanation for each run.")
     return fb
 
