@@ -140,6 +140,24 @@ def test_01_unstable_jumps_back_up_again_and_again(four):
     holds(claim, four)
 
 
+def test_01_answers_more_data_cures_overfitting_brakes_stop_it_smaller_changes_do_not():
+    base = widgets.Playground.PRESETS["overfitting"].values
+
+    def claim(seed):
+        def change(**knob):
+            return run({**base, **knob}, seed)
+
+        more = change(n_train=600)
+        assert more.diagnosis.label == "good" and more.val["metric"] >= 0.95
+        for knob in (dict(patience=5), dict(weight_decay=0.1)):
+            r = change(**knob)
+            assert r.diagnosis.label == "good" and r.val["metric"] < 0.9, knob
+        for knob in (dict(epochs=5), dict(dropout=0.5), dict(depth=1), dict(width=4)):
+            assert change(**knob).diagnosis.label == "overfitting", knob
+
+    holds(claim, {s: s for s in SEEDS})
+
+
 # ---------------------------------------------------------------- 03 depth and width
 
 
