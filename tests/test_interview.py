@@ -344,3 +344,13 @@ def test_markdown_version_folds_every_answer_under_its_question():
         assert q.pointer is None or q.pointer in text
         assert all(label in text for label, _ in q.points)
     assert interview.as_markdown(interview.questions("epochs")).count("<details>") == 3
+
+
+def test_cheat_sheet_matches_the_cards():
+    sheet = " ".join((ROOT / "CHEATSHEET.md").read_text().split())
+    assert "turn one knob at a time" not in sheet and "five trials" not in sheet
+    for said in ("scientific", "nuisance", "best with best", "fastai", "AdamW", "0.01 .. 0.1",
+                 "critical batch size", "gradient accumulation", "contested", "clip by norm",
+                 "expected improvement", "curves cross", "brackets", "step budget",
+                 "no early-stopping signal", "score_answer"):
+        assert said in sheet, said
