@@ -7,7 +7,7 @@
     >>> hplab.diagnose(hist).label                          # doctest: +SKIP
 """
 
-from . import checks, interview  # exercise checkers; interview questions and quiz
+from . import checks, interview, scenarios  # exercise checkers; interview quiz; lessons' runs
 from .data import DATASETS, Data, Split, load_dataset
 from .diagnose import Diagnosis, diagnose
 from .lr_finder import LRRangeTest, lr_range_test, suggest_lr
@@ -48,7 +48,7 @@ __all__ = [
     "SURFACES", "OptimizerPath", "Surface", "compare_paths", "describe_path", "loss_grid",
     "optimizer_path", "slope_steps",
     "tune",
-    "checks", "interview",
+    "checks", "interview", "scenarios",
 ]
 
 
