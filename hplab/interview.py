@@ -78,7 +78,7 @@ QUESTIONS = (
        epochs a hyperparameter? Yes; under a decaying schedule it is the schedule's length.""",
        "01", points={
            "weights are learned from data by gradient descent":
-               "learn|gradient|fitted|trained|optimi",
+               "learned|learnt|learns|gradient|fitted|trained|optimiz|backprop",
            "hyperparameters are set before training and chosen on validation":
                "before|validation|chosen|choose|set by|pick",
        }),
@@ -230,7 +230,7 @@ QUESTIONS = (
            "widths as powers of two (log scale)":
                "power|log|doubl",
            "re-tune the rate at each size":
-               "re tun|retun|learning rate|rate",
+               "re tun|retun|each size|every size|own rate|own learning rate|rate search",
            "judge on validation":
                "validation|val loss|held out",
        }),
@@ -245,7 +245,7 @@ QUESTIONS = (
        "04", "momentum",
        points={
            "momentum averages past gradients":
-               "averag|velocity|past gradient|accumulat|momentum",
+               "averag|velocity|past gradient|accumulat|running sum|exponential",
            "Adam scales each weight's step by its gradient size":
                "per weight|per parameter|each weight|each parameter|scale|second moment|squared|divid",
        }),
@@ -443,7 +443,7 @@ QUESTIONS = (
            "watch the validation loss against its best":
                "validation|val loss|held out",
            "patience trades stopping on noise against wasted epochs":
-               "patience|noise|too early|wait|wast",
+               "noise|too early|too soon|wait|wast|epochs without",
            "restore the best weights":
                "restor|best weights|best epoch|checkpoint",
        }),
@@ -458,7 +458,7 @@ QUESTIONS = (
            "the final weights are past the best":
                "past|worse|after|overfit|last",
            "restore the model that scored best on validation":
-               "best|restor|checkpoint",
+               "best validation|scored best|lowest validation|best epoch|checkpoint|sweet spot",
        }),
     # ---- methods
     _q("tuning methods", "Why does random search usually beat grid search for the same number of trials?",
@@ -535,7 +535,7 @@ QUESTIONS = (
            "a search's result depends on its random draws":
                "random|luck|chance|draw|noise",
            "compare medians or wins over many seeds":
-               "median|spread|many seeds|several seeds|40|distribution|most seeds",
+               "median|spread|many seeds|40|distribution|most seeds|average|mean|how often",
        }),
     _q("tuning methods", "How does successive halving (or Hyperband) save compute? What can it get wrong?",
        """It trains many candidates on a small budget (few epochs or little data) and gives more
@@ -607,7 +607,7 @@ QUESTIONS = (
            "a study kept in persistent storage":
                "storage|database|journal|disk|persist|sqlite|file",
            "rerun for the missing trials; mark the dead one failed":
-               "60|remaining|missing|fail|heartbeat|resume|rest",
+               "60|remaining|missing|fail|heartbeat|rest of",
        }),
     _q("tuning methods", "How do you design a search space for a small budget?",
        """Tune few knobs: the learning rate always (it is the nuisance every comparison must
@@ -639,7 +639,7 @@ QUESTIONS = (
            "uniform draws would pile up in the top decade":
                "90|top decade|wast|most of|uniform",
            "dropout's effect changes evenly within a bounded range":
-               "linear|evenly|bounded|between 0|share|fraction",
+               "evenly|bounded|between 0|share|fraction|proportion|probability|0.5|equal steps",
        }),
     # ---- validation and test hygiene
     _q("validation", "Why do you need a validation set separate from the training set?",
@@ -682,7 +682,7 @@ QUESTIONS = (
            "an average over k folds, less luck":
                "average|folds|k splits|less noisy|variance|luck|mean",
            "costs k times the training":
-               "k times|cost|expensive|more training|compute",
+               "k times|expensive|more training|compute|k trainings|slower",
        }),
     _q("test hygiene", "Why may the test set be used only once?",
        """Any choice made after looking at a score fits the model a little to that data. If the
@@ -749,7 +749,7 @@ QUESTIONS = (
            "split train/validation/test, test sealed":
                "split|test",
            "search: quasi-random exploration, re-tuned rate":
-               "random|search|quasi|bayes|tpe",
+               "random|quasi|bayes|tpe|re tun|retun|nuisance",
            "seed check and one read of the test":
                "seed|once",
        }),
@@ -811,10 +811,10 @@ QUESTIONS = (
        symptom would make them move a default is more convincing than one who recites it.""",
        "00", "good",
        points={
-           "defaults are only starting points":
-               "start|default|depend",
-           "read the curves and measure on validation":
-               "curve|validation|measur|symptom",
+           "good values depend on each other: re-tune the rate when a knob moves":
+               "each other|interact|re tun|retun|move together",
+           "know how each knob changes training and its symptoms":
+               "symptom|how each|what each|changes training|diagnos",
        }),
     _q("workflow", "Two runs with the same seed give different results. Why, and how do you make runs reproducible?",
        """Seed every source of randomness: Python, NumPy, the framework, the data loader's shuffling
@@ -826,7 +826,7 @@ QUESTIONS = (
        differ far more, so run several and report the mean and spread.""",
        None, points={
            "seed every random source, including the data loader":
-               "seed",
+               "every source|every random|data loader|dataloader|worker|numpy|manual seed|all seeds|each generator",
            "nondeterministic GPU kernels":
                "determinis|cudnn|atomic|kernel|gpu",
            "log versions; report several seeds":
@@ -885,7 +885,8 @@ QUESTIONS = (
            "train uses batch statistics, eval running averages":
                "running|eval|inference|moving average|statistic",
            "small batches hurt BatchNorm; LayerNorm has no batch dependence":
-               "small batch|groupnorm|group norm|layernorm|layer norm|batch size|per example|each example",
+               "small batch|groupnorm|group norm|batch size|per example|each example|across features|"
+               "no batch dependence|independent of the batch",
        }),
     _q("stability", "Why does weight initialization matter? When would you use Xavier and when He?",
        """Two jobs. Break symmetry: units that start with equal weights get equal gradients and stay
@@ -903,7 +904,7 @@ QUESTIONS = (
            "keep the variance steady across layers":
                "varian|scale|fan",
            "Xavier for tanh/sigmoid, He for ReLU":
-               "he et al|he init|he normal|he uniform|he scal|kaiming|xavier|glorot",
+               "relu|tanh|sigmoid|fan in",
        }),
     _q("stability", "Why do Adam and transformers need a learning-rate warm-up?",
        """Warm-up raises the rate from near zero over the first steps (a few hundred to a few thousand
@@ -936,7 +937,7 @@ QUESTIONS = (
            "small fp16 gradients underflow":
                "underflow|range|too small|small gradients|exponent|overflow",
            "scale the loss, then unscale; or bf16":
-               "scal|bf16|bfloat",
+               "multipl|unscal|divid|bf16|bfloat|dynamic|scale factor",
        }),
     # ---- regularization
     _q("regularization", "What is inverted dropout, and why scale at training time?",
@@ -949,9 +950,9 @@ QUESTIONS = (
        mode, and dropout before BatchNorm shifts the variance between training and evaluation.""",
        "03", points={
            "zero units at random with probability p in training":
-               "zero|drop|switch off|random|probability",
+               "zero|switch off|switched off|random|probability|mask|turn off|deactivat",
            "scale survivors by 1/(1-p), keeping the expectation":
-               "1 1 p|scal|expect|divid",
+               "1 1 p|1 p|expect|divid|multipl|same average",
            "nothing dropped at evaluation":
                "eval|test time|inference|predict",
        }),
@@ -968,7 +969,7 @@ QUESTIONS = (
            "augmentation: label-preserving transformations of training inputs":
                "transform|flip|crop|rotat|noise|label preserv|invarian|mixup",
            "label smoothing softens one-hot targets":
-               "soft|smooth|uniform|confiden|calibrat|one hot",
+               "soft|uniform|confiden|calibrat|one hot|epsilon|eps|0.1|target",
        }),
 )
 

@@ -136,6 +136,15 @@ def test_score_answer_matches_whole_word_starts_not_fragments():
     assert score_answer(batch8, "bilinear hypocritical")[0] == 0  # no match inside a word
 
 
+def test_parroting_the_question_or_a_generic_answer_scores_little():
+    generic = ("I would tune it carefully on the validation set with a good learning rate and "
+               "check the loss curves; it depends on the data, so try a few values.")
+    for q in QUESTIONS:
+        assert score_answer(q, q.question)[0] == 0, q.question
+    scores = [score_answer(q, generic)[0] for q in QUESTIONS]
+    assert sum(scores) / len(scores) < 0.2 and scores.count(1.0) == 0
+
+
 def test_score_answer_refuses_bad_input():
     with pytest.raises(TypeError, match="card must be an interview Question, got str"):
         score_answer("What is a weight?", "text")
