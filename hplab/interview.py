@@ -922,8 +922,8 @@ QUESTIONS = (
                "early|second moment|variance|sharp|curvature|unstable|noisy",
        }),
     _q("stability", "What is mixed-precision training, and why does fp16 need loss scaling?",
-       """Matrix products run in 16-bit floats while a float32 master copy of the weights takes the
-       updates and reductions such as the loss and softmax stay in float32 (Micikevicius et al.,
+       """Matrix products run in 16-bit floats; a float32 master copy of the weights takes the
+       updates, and reductions such as the loss and softmax stay in float32 (Micikevicius et al.,
        2018): about half the activation memory and much faster on tensor cores. fp16 has five
        exponent bits, so its largest value is about 65,504 and small gradients underflow to zero.
        Loss scaling multiplies the loss by a large S before backward, shifting gradients into range,
@@ -960,7 +960,7 @@ QUESTIONS = (
        """Augmentation trains on label-preserving transformations of the inputs (crops, flips,
        colour jitter for images; noise and time shifts for audio; mixup and CutMix blend pairs), so
        the model must be invariant to them; for vision it is often the strongest regularizer, and
-       it must preserve the label (a flipped 6 is a 9). Apply it to training data only. Label
+       it must preserve the label (a 6 turned upside down is a 9). Apply it to training data only. Label
        smoothing mixes each one-hot target with a uniform one, (1 - eps) one-hot plus eps / K with
        eps about 0.1 (Szegedy et al., 2016), so logits stop growing without bound and calibration
        often improves; it can hurt when the model later teaches a student by distillation (Muller
