@@ -39,7 +39,8 @@ def test_02_small_rate_is_slow_middle_is_good_large_diverges(seeds):
         assert labels == ["slow", "good", "diverged"], labels
         assert np.diff([slow.initial["train_loss"]] + slow.train_loss).max() < 0
         assert slow.train_loss[-1] > 2 * good.train_loss[-1]
-        assert good.train_loss[2] < 0.6 * good.initial["train_loss"]
+        drop = good.initial["train_loss"] - good.train_loss[-1]
+        assert good.initial["train_loss"] - good.train_loss[2] > 0.5 * drop  # most of it in 3 epochs
         assert good.val_loss[-1] < 1.1 * min(good.val_loss)
         assert big.epochs_run == 1 and big.stopped_step < big.steps_per_epoch
 
