@@ -43,7 +43,8 @@ from hplab import plots, widgets
 # weight, the **gradient** says how the loss changes when that weight moves a little; each
 # update moves every weight a small step against its gradient, downhill on the loss. The
 # **learning rate** sets the size of that step, and one **epoch** is one pass over the training
-# examples, in small groups (**minibatches**) of 32.
+# examples, in small groups (**minibatches**) of 32. The **optimizer** is the recipe for those
+# steps; `"adam"`, used below, is a popular one that adapts each weight's step (lesson 04).
 
 # %%
 data = hplab.load_dataset("moons", n_samples=1000, noise=0.2, seed=0)
