@@ -59,8 +59,9 @@ assert weights["3 x 128"] > 20 * weights["2 x 32"]
 # training examples right (underfitting). Four units give a few bends, still not enough — the
 # training accuracy stays below 80%, and `diagnose` says *underfitting* (or, when the loss is
 # still creeping down at the end, *slow + underfitting*). More epochs alone would not fix it:
-# four times as many still leave four units below 80% on the training set. Two layers of 32 follow the spirals; three layers of 128
-# do about as well on validation (within 3 points) while costing over 20 times more weights.
+# four times as many still leave four units below 80% on the training set. Two layers of 32
+# follow the spirals; three layers of 128 do about as well on validation (within 3 points)
+# while costing over 20 times more weights.
 # With 200 examples whose labels are all correct, extra capacity is not punished much — yet.
 # That changes when data are few and noisy.
 #
