@@ -243,9 +243,9 @@ assert all(hplab.diagnose(h).label == "good" for h in list(tried.values())[1:])
 # ## Many rates at once
 #
 # Training one tiny network is mostly overhead, so `hplab.lr_sweep` trains one copy per rate
-# inside a single vectorized run: 24 rates from 0.001 to 30, the same starting weights and the
-# same minibatch order for all (the cell below prints how long that took next to one ordinary
-# run). The result is the classic U-shape: the loss after training against the rate.
+# inside a single vectorized run: 24 rates from 0.001 to about 30, the same starting weights
+# and the same minibatch order for all (the cell below prints how long that took next to one
+# ordinary run). The result is the classic U-shape: the loss after training against the rate.
 #
 # **Predict:** where will the bottom of the U sit compared with the range test's suggestion?
 
