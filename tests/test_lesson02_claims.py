@@ -206,3 +206,13 @@ def test_02_dashboard_answers_a_step_schedule_calms_a_rate_slightly_too_high():
         assert hplab.schedule_lrs("step", lr=1.0, epochs=scenarios.EPOCHS)[6] == pytest.approx(0.1)
 
     holds(claim, {s: s for s in SEEDS})
+
+
+def test_02_the_dashboard_buttons_reproduce_the_three_rates():
+    from hplab import widgets
+
+    lab = widgets.LearningRateLab
+    rates = {name: lab.PRESETS[name].values["lr"] for name in ("too low", "just right", "too high")}
+    assert rates == {"too low": 1e-3, "just right": 0.1, "too high": 10.0}
+    assert lab.VALUES["lr"] == 0.1 and lab.VALUES["optimizer"] == "sgd"
+    assert lab.VALUES["epochs"] == scenarios.EPOCHS
