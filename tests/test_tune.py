@@ -3,6 +3,7 @@
 import itertools
 import json
 import signal
+import sys
 
 import matplotlib
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 import hplab
 from hplab import tune
+from hplab.tune.storage import open_storage
 
 matplotlib.use("Agg")
 
@@ -276,6 +278,91 @@ def test_two_processes_sharing_one_study_record_every_trial_once(tmp_path, moons
     assert 12 <= len(trials) <= 14  # each stops once the study holds its 12 trials
     configs = [tuple(sorted(t.params.items())) for t in trials]
     assert len(set(configs)) == len(configs)  # the two workers drew different configurations
+
+
+def test_join_and_load_never_create_a_study_by_accident(tmp_path, moons):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    tune.search(moons, SPACE, n_trials=1, epochs=1, storage=url, study_name="digits")
+    with pytest.raises(ValueError, match=r"study 'digit' is not in sqlite:///.*holds: 'digits'"):
+        tune.join(url, "digit", n_trials=2)
+    with pytest.raises(ValueError, match="study 'x' is not in"):
+        tune.load(url, "x")
+    for missing in (f"sqlite:///{tmp_path / 'stdy.db'}", str(tmp_path / "stdy.log")):
+        with pytest.raises(ValueError, match=r"storage file .*stdy\.(db|log)' does not exist"):
+            tune.join(missing, "digits")
+    assert sorted(p.name for p in tmp_path.iterdir() if "stdy" in p.name) == []
+    with pytest.raises(ValueError, match="made with method 'random'.*not 'tpe'"):
+        tune.search(moons, SPACE, method="tpe", n_trials=2, epochs=1, storage=url,
+                    study_name="digits")
+    with pytest.raises(ValueError, match="n_trials must be >= 1, got 0"):
+        tune.join(url, "digits", n_trials=0)
+
+
+def test_join_by_default_adds_one_trial_and_takes_over_a_dead_workers_trial(tmp_path, moons):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    tune.search(moons, SPACE, n_trials=2, epochs=1, storage=url, study_name="s", heartbeat=1)
+    study = optuna.load_study(study_name="s", storage=open_storage(url, heartbeat=1))
+    orphan = study.ask()  # a trial whose worker, on another machine, beat once and died
+    orphan.set_user_attr("worker", "another-laptop:1")
+    study._storage.record_heartbeat(orphan._trial_id)
+    tune.join(url, "s", heartbeat=1)  # one more than the 3 finished or under way
+    states = [t.state.name for t in _study(tmp_path / "study.db").trials]
+    assert states == ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]
+
+
+def test_storage_comes_from_the_environment_and_never_from_the_command_line(
+        tmp_path, moons, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    tune.search(moons, SPACE, n_trials=1, epochs=1, storage=url, study_name="s")
+    monkeypatch.setenv("HPLAB_STORAGE", url)
+    assert len(tune.load(study_name="s").trials) == 1
+    worker = tune.start_worker(None, "s", n_trials=2, seed=1)
+    assert url not in " ".join(worker.args)  # `ps` shows every user the command line
+    assert tune.worker_report(worker)["trials_in_study"] == 2
+    monkeypatch.delenv("HPLAB_STORAGE")
+    with pytest.raises(ValueError, match=r"no storage given and \$HPLAB_STORAGE is not set"):
+        tune.load(study_name="s")
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql//hplab:s3cret@db.example/tuning",  # "://" mistyped
+    "postgresql://hplab:s3cret@127.0.0.1:1/tuning",  # no server there
+])
+def test_passwords_never_appear_in_errors(url, capsys, monkeypatch):
+    pytest.importorskip("psycopg")
+    with pytest.raises((ValueError, ConnectionError)) as error:
+        tune.load(url, "s")
+    assert "s3cret" not in str(error.value) and "hplab:***@" in str(error.value)
+    monkeypatch.setenv("HPLAB_STORAGE", url)
+    from hplab.tune.__main__ import main
+
+    assert main(["join", "--study-name", "s"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "s3cret" not in err
+
+
+def test_a_missing_database_driver_names_the_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"pip install 'psycopg\[binary\]'") as error:
+        tune.load("postgresql://hplab:s3cret@no-driver.example/tuning", "s")
+    assert "s3cret" not in str(error.value)
+
+
+def test_export_copies_a_study_that_is_still_open_with_every_trial(tmp_path, moons):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    result = tune.search(moons, SPACE, n_trials=3, epochs=1, storage=url, study_name="s")
+    assert (tmp_path / "study.db-wal").stat().st_size > 0  # trials still sit in the -wal file
+    from hplab.tune.__main__ import main
+
+    assert main(["export", url, str(tmp_path / "handed_in.db")]) == 0
+    copied = tune.load(f"sqlite:///{tmp_path / 'handed_in.db'}", "s").trials
+    assert copied["val_loss"].tolist() == result.trials["val_loss"].tolist()
+    with pytest.raises(ValueError, match="already exists"):
+        tune.export(url, tmp_path / "handed_in.db")
+    log = tmp_path / "study.log"
+    tune.search(moons, SPACE, n_trials=2, epochs=1, storage=str(log), study_name="j")
+    tune.export(str(log), tmp_path / "from_journal.db")
+    assert len(tune.load(f"sqlite:///{tmp_path / 'from_journal.db'}", "j").trials) == 2
 
 
 def test_progress_bar_counts_trials(moons, capsys):

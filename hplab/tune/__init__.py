@@ -55,6 +55,7 @@ from .space import (
     space_to_dict,
     trials_needed,
 )
+from .storage import export
 from .study import (
     METHODS,
     PRUNERS,
@@ -73,7 +74,7 @@ __all__ = [
     "LookupTable", "Race",
     "SearchResult", "SeedComparison", "Uniform",
     "compare_pbt", "compare_seeds", "final_losses", "pbt_table", "top_configs",
-    "budget", "budget_table", "check_space", "final_evaluation", "grid_cost", "grid_of",
+    "budget", "budget_table", "check_space", "export", "final_evaluation", "grid_cost", "grid_of",
     "health_check", "join", "load", "load_race_table", "plot_axes", "race", "random_hit_chance",
     "run_workers", "search", "space_from_dict", "space_to_dict", "start_worker", "trials_needed",
     "wait_for_trials", "worker_report",

@@ -1,26 +1,56 @@
-"""``python -m hplab.tune join STORAGE --study-name NAME``: add trials to a saved study."""
+"""``python -m hplab.tune join|export ...``: work on a saved study, or copy it safely.
+
+The storage comes from ``$HPLAB_STORAGE`` when it is not given, so a password need never sit on
+a command line (where every user of the machine can read it).
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 
+from .callbacks import KillSwitch
+from .storage import ENV, export, hide_password
 from .study import WORKER, join
 
 
 def main(argv=None) -> int:
-    """``python -m hplab.tune join STORAGE --study-name NAME [--n-trials N] [--seed S]``."""
+    """``python -m hplab.tune join [STORAGE] --study-name NAME [--n-trials N] [--seed S]``,
+    ``python -m hplab.tune export [STORAGE] FILE [--study-name NAME]``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m hplab.tune",
-                                     description="Add trials to a saved hplab study.")
+                                     description="Work on a saved hplab study, or copy it.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("join", help="work on a saved study until it holds --n-trials trials")
-    p.add_argument("storage", help="e.g. sqlite:///study.db or study.log")
+    p.add_argument("storage", nargs="?", default=None,
+                   help=f"e.g. sqlite:///study.db or study.log (default: ${ENV})")
     p.add_argument("--study-name", default="hplab")
     p.add_argument("--n-trials", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--heartbeat", type=float, default=None,
+                   help="seconds between a running trial's heartbeats (default 10)")
+    p.add_argument("--kill-after", type=int, default=None,
+                   help="SIGKILL this worker inside the trial after this many (a planned crash)")
+    e = sub.add_parser("export", help="copy a study into a new SQLite file, safely")
+    e.add_argument("paths", nargs="+", metavar="[STORAGE] FILE",
+                   help=f"the storage (default: ${ENV}) and the new file to write")
+    e.add_argument("--study-name", default=None)
     args = parser.parse_args(argv)
-    result = join(args.storage, args.study_name, n_trials=args.n_trials, seed=args.seed)
+    try:
+        if args.command == "export":
+            if len(args.paths) > 2:
+                parser.error("export takes [STORAGE] FILE")
+            storage = args.paths[0] if len(args.paths) == 2 else None
+            path = export(storage, args.paths[-1], study_name=args.study_name)
+            print(json.dumps({"exported": str(path)}), flush=True)
+            return 0
+        crash = () if args.kill_after is None else (KillSwitch(args.kill_after),)
+        result = join(args.storage, args.study_name, n_trials=args.n_trials, seed=args.seed,
+                      heartbeat=args.heartbeat, train_callbacks=crash)
+    except (ValueError, TypeError, ImportError, ConnectionError) as error:
+        print(f"error: {hide_password(str(error))}", file=sys.stderr)
+        return 2
     mine = [t.number for t in result.study.get_trials(deepcopy=False)
             if t.user_attrs.get("worker") == WORKER]
     print(json.dumps({"study": args.study_name, "trials_in_study": len(result.study.trials),

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import math
 import os
-import socket
 import time
 import warnings
 from pathlib import Path
@@ -21,11 +19,23 @@ from ..train import Callback, fit
 from .lookup import LookupTable
 from .results import SearchResult, _outcome
 from .space import FIT_KEYS, MODEL_KEYS, check_space, grid_of, space_from_dict, space_to_dict
+from .storage import (
+    ENV,
+    HOST,
+    MAX_RETRY,
+    dead_local_worker,
+    is_outage,
+    open_storage,
+    retrying,
+    storage_from_env,
+    study_names,
+    unknown_study,
+)
 
 METHODS = ("manual", "grid", "random", "qmc", "tpe", "gp", "hyperband", "halving")
 PRUNERS = ("hyperband", "halving")
 _FINISHED = ("COMPLETE", "PRUNED")
-WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process ran a trial (shared studies)
+WORKER = f"{HOST}:{os.getpid()}"  # which process ran a trial (shared studies)
 
 
 class _Report(Callback):
@@ -42,13 +52,14 @@ class _Report(Callback):
             trainer.stop = True
 
 
-def _train_trial(data: Data, config: dict, trial, epochs: int, seed: int, prune: bool) -> dict:
+def _train_trial(data: Data, config: dict, trial, epochs: int, seed: int, prune: bool,
+                 callbacks=()) -> dict:
     """Train one configuration with hplab.fit; return what the trial table records."""
     model_kw = {k: config[k] for k in MODEL_KEYS if k in config}
     fit_kw = {k: config[k] for k in FIT_KEYS if k in config}
     model = mlp(data.n_features, data.n_outputs, seed=seed, **model_kw)
     report = _Report(trial, prune, epochs)
-    hist = fit(model, data, epochs=epochs, callbacks=[report], seed=seed, **fit_kw)
+    hist = fit(model, data, epochs=epochs, callbacks=[report, *callbacks], seed=seed, **fit_kw)
     status = "pruned" if report.pruned else hist.status
     best = hist.best_epoch
     return dict(status=status, epochs=hist.epochs_run, seconds=float(sum(hist.seconds)),
@@ -78,7 +89,7 @@ def _lookup_trial(table: LookupTable, config: dict, trial, epochs: int, prune: b
                 initial_val_loss=float(table.initial_val_loss[idx]))
 
 
-def _objective(source, space, fixed, epochs, seed, prune):
+def _objective(source, space, fixed, epochs, seed, prune, callbacks=()):
     import optuna
 
     def objective(trial):
@@ -89,7 +100,7 @@ def _objective(source, space, fixed, epochs, seed, prune):
             config = source.snap(config)
             out = _lookup_trial(source, config, trial, epochs, prune)
         else:
-            out = _train_trial(source, config, trial, epochs, seed, prune)
+            out = _train_trial(source, config, trial, epochs, seed, prune, callbacks)
         diverged = out["status"] == "diverged" or not math.isfinite(out["val_loss"])
         # one write for the outcome: every database write is a transaction, and they add up
         trial.set_user_attr("outcome", {
@@ -107,45 +118,6 @@ def _objective(source, space, fixed, epochs, seed, prune):
 
 
 # ----------------------------------------------------------------------------- the search
-
-
-def _storage(storage):
-    """An Optuna storage from a URL, a journal file path (``*.log``), or a storage object."""
-    if storage is None or not isinstance(storage, (str, Path)):
-        return storage
-    return _storage_from_text(str(storage))
-
-
-@functools.lru_cache(maxsize=16)
-def _storage_from_text(text: str):
-    """One storage object per URL and process: opening a database costs a second or more."""
-    import optuna
-
-    if text.startswith("journal:") or text.endswith((".log", ".jsonl")):
-        from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-        return JournalStorage(JournalFileBackend(text.removeprefix("journal:")))
-    if "://" not in text:
-        raise ValueError(f"storage must be a database URL such as 'sqlite:///study.db' or "
-                         f"'postgresql://user@host/db', or a journal file ending in .log; "
-                         f"got {text!r}")
-    engine_kwargs = None
-    if text.startswith("sqlite:///") and ":memory:" not in text:
-        path = text.removeprefix("sqlite:///").split("?")[0]
-        engine_kwargs = {"creator": functools.partial(_sqlite_connection, path)}
-    return optuna.storages.RDBStorage(text, engine_kwargs=engine_kwargs)
-
-
-def _sqlite_connection(path: str):
-    """An SQLite connection in WAL mode: readers never block the writer, and a commit does not
-    wait for the disk (a killed process loses nothing; only a power cut could lose the last
-    trials)."""
-    import sqlite3
-
-    conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
 
 
 def _sampler(method, space, seed, grid_points, n_startup_trials):
@@ -251,7 +223,8 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
            epochs: int = 20, seed: int = 0, storage=None, study_name: str | None = None,
            fixed: dict | None = None, configs=None, grid_points=3, pruner: str | None = None,
            min_epochs: int = 1, reduction_factor: int = 3, n_startup_trials: int = 10,
-           epoch_budget: int | None = None, progress: bool = False) -> SearchResult:
+           epoch_budget: int | None = None, progress: bool = False,
+           heartbeat: float | None = None, train_callbacks=()) -> SearchResult:
     """Search ``space`` with one of Optuna's methods; every trial trains on train, scores on val.
 
     Args:
@@ -279,11 +252,14 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
         n_startup_trials: random trials ``tpe`` and ``gp`` run before their model takes over.
         epoch_budget: stop once finished trials have trained this many epochs in total.
         progress: show a tqdm progress bar.
+        train_callbacks: training callbacks (``hplab.Callback``) given to every trial's
+            ``fit``, such as ``tune.KillSwitch``.
+        heartbeat: seconds between a running trial's heartbeats in a storage (default 10); a
+            trial silent for three is taken for a dead worker's, failed, and run again.
 
     Returns:
         A :class:`SearchResult` (trial table, best_params, plots, the Optuna ``study``).
     """
-    import optuna
 
     method = check.choice("method", method, METHODS)
     if pruner is not None:
@@ -327,7 +303,7 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
                   grid_points=grid_points, n_startup_trials=n_startup_trials,
                   configs=configs, source=_source_recipe(data))
     with _quiet_optuna():
-        study = _open_study(storage, study_name, recipe)
+        study = _open_study(storage, study_name, recipe, heartbeat)
         done = _count(study, _FINISHED)
         # a resumed random-style sampler must not replay the draws it made before the restart,
         # and two workers must not share a stream: mix the seed with the trials already there
@@ -339,19 +315,116 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
         if method == "manual":
             for config in configs:
                 study.enqueue_trial(config, skip_if_exists=True)
-        callbacks = [optuna.study.MaxTrialsCallback(n_trials, states=_states(_FINISHED))]
+        callbacks = [_Enough(n_trials)]
         if epoch_budget is not None:
             callbacks.append(_EpochBudget(epoch_budget))
         remaining = n_trials - done
         if progress and remaining > 0:
             callbacks.append(_Progress(remaining, method))
         if remaining > 0 and (epoch_budget is None or _spent(study) < epoch_budget):
-            study.optimize(_objective(data, space, fixed, epochs, seed, pruner is not None),
-                           n_trials=remaining, callbacks=callbacks)
+            _fill(study, _objective(data, space, fixed, epochs, seed, pruner is not None,
+                                    tuple(train_callbacks)),
+                  n_trials, callbacks, epoch_budget)
         if progress and remaining > 0:
             callbacks[-1].bar.close()
     return SearchResult(study, space, method=method, epochs=epochs, fixed=fixed,
                         pruner=pruner)
+
+
+POLL = 1.0  # seconds between looks at the study while other workers' trials finish
+
+
+class _Enough:
+    """Study callback, after every trial: fail (and queue again) the trials of dead workers, then
+    stop when finished plus running trials reach ``target``, so no worker starts a trial the
+    study does not need."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __call__(self, study, trial):
+        _fail_dead_workers(study)
+        if sum(_slots(study)) >= self.target:
+            study.stop()
+
+
+def _slots(study) -> tuple[int, int]:
+    """(finished trials, running trials that may still finish). Without heartbeats (journal
+    files) a running trial of another machine cannot be told from a dead one: not counted."""
+    done = _count(study, _FINISHED)
+    running = study.get_trials(deepcopy=False, states=_states(("RUNNING",)))
+    if getattr(study._storage, "get_heartbeat_interval", lambda: None)() is None:
+        running = [t for t in running
+                   if str(t.user_attrs.get("worker", "")).rpartition(":")[0] == HOST]
+    return done, len(running)
+
+
+def _fill(study, objective, target, callbacks, epoch_budget=None):
+    """Run trials until the study holds ``target`` finished ones.
+
+    Trials of dead workers are failed and queued to run again (by heartbeat, or at once when the
+    worker was a process on this machine); while the database cannot be reached, wait and retry
+    with back-off (``storage.retrying``), then go on with this worker's share.
+    """
+    current = {}
+
+    def tracked(trial):
+        current["id"] = trial._trial_id
+        return objective(trial)
+
+    def step():
+        _fail_dead_workers(study)
+        if epoch_budget is not None and _spent(study) >= epoch_budget:
+            return True
+        done, busy = _slots(study)
+        if done >= target:
+            return True
+        if done + busy >= target:  # the last trials run elsewhere: they finish, or their
+            # worker died and they come back (see _fail_dead_workers) for this worker to run
+            time.sleep(POLL)
+            return False
+        current.clear()
+        try:
+            study.optimize(tracked, n_trials=target - done - busy, callbacks=callbacks)
+        except Exception as e:
+            if current and is_outage(e):  # this worker's trial was cut off: run it again
+                retrying(_fail_and_retry, study, current["id"], cut_off=True)
+            raise
+        return False
+
+    while not retrying(step):
+        pass
+
+
+def _fail_dead_workers(study):
+    """Fail (and queue again) running trials whose worker is gone."""
+    from optuna.storages import fail_stale_trials
+
+    fail_stale_trials(study)  # silent past the heartbeat's grace period; a no-op without heartbeats
+    for trial in study.get_trials(deepcopy=False, states=_states(("RUNNING",))):
+        if dead_local_worker(trial.user_attrs.get("worker")):
+            _fail_and_retry(study, trial._trial_id)
+
+
+def _fail_and_retry(study, trial_id, *, cut_off=False):
+    """Mark a running trial failed and enqueue its configuration again, as Optuna's heartbeat
+    does for a stale trial (at most ``MAX_RETRY`` times per configuration). ``cut_off``: this
+    process's own trial, which Optuna may already have marked failed when the database failed."""
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+    from optuna.trial import TrialState
+
+    storage = study._storage  # Optuna offers no public call to fail another process's trial
+    state = storage.get_trial(trial_id).state
+    try:
+        if state == TrialState.RUNNING and not storage.set_trial_state_values(
+                trial_id, state=TrialState.FAIL):
+            return
+    except UpdateFinishedTrialError:  # another worker got there first
+        return
+    if state != TrialState.RUNNING and not (cut_off and state == TrialState.FAIL):
+        return
+    RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)(study, storage.get_trial(trial_id))
 
 
 def _states(names):
@@ -368,14 +441,15 @@ def _spent(study) -> int:
     return sum(_outcome(t).get("epochs", 0) for t in study.get_trials(deepcopy=False))
 
 
-def _open_study(storage, study_name, recipe):
+def _open_study(storage, study_name, recipe, heartbeat=None):
     """Create the study, or resume it after checking it was made with the same recipe."""
     import optuna
 
     if study_name is not None and not isinstance(study_name, str):
         raise TypeError(f"study_name must be a string, got {type(study_name).__name__}")
-    study = optuna.create_study(storage=_storage(storage), study_name=study_name or "hplab",
-                                direction="minimize", load_if_exists=True)
+    study = optuna.create_study(storage=open_storage(storage, heartbeat=heartbeat),
+                                study_name=study_name or "hplab", direction="minimize",
+                                load_if_exists=True)
     saved = study.user_attrs.get("hplab")
     if saved is None:
         study.set_user_attr("hplab", json.loads(json.dumps(recipe)))
@@ -383,6 +457,11 @@ def _open_study(storage, study_name, recipe):
         raise ValueError(f"study {study.study_name!r} in this storage was made with a different "
                          f"space or settings ({saved['method']}, {saved['space']}); pick another "
                          f"study_name or use join() to add trials to it")
+    elif (saved["method"], saved.get("pruner")) != (recipe["method"], recipe["pruner"]):
+        raise ValueError(f"study {study.study_name!r} was made with method {saved['method']!r} "
+                         f"(pruner {saved.get('pruner')!r}), not {recipe['method']!r} (pruner "
+                         f"{recipe['pruner']!r}); resume it with the same method, or pick "
+                         f"another study_name")
     return study
 
 
@@ -391,63 +470,91 @@ def _same_recipe(saved, recipe):
     return all(saved.get(k) == json.loads(json.dumps(recipe[k])) for k in keys)
 
 
-def join(storage, study_name: str = "hplab", *, n_trials: int | None = None,
-         seed: int | None = None, progress: bool = False) -> SearchResult:
+def _load_study(storage, study_name, heartbeat=None):
+    """Open an existing study: a missing file or an unknown name is an error, never a new study."""
+    import optuna
+
+    if not isinstance(study_name, str):
+        raise TypeError(f"study_name must be a string, got {type(study_name).__name__}")
+    storage = storage_from_env(storage)
+    opened = open_storage(storage, create=False, heartbeat=heartbeat)
+    with _quiet_optuna():
+        names = retrying(study_names, opened)
+        if study_name not in names:
+            raise ValueError(unknown_study(study_name, storage, names))
+        study = optuna.load_study(study_name=study_name, storage=opened)
+    recipe = study.user_attrs.get("hplab")
+    if recipe is None:
+        raise ValueError(f"study {study_name!r} was not made by hplab.tune.search; "
+                         f"nothing tells hplab which data and space it uses")
+    return study, recipe
+
+
+def join(storage=None, study_name: str = "hplab", *, n_trials: int | None = None,
+         seed: int | None = None, progress: bool = False,
+         heartbeat: float | None = None, train_callbacks=()) -> SearchResult:
     """Add trials to a saved study, rebuilding its data, space and method from the storage.
 
     This is how a second process, or a second machine sharing the database, helps: each worker
     runs ``join`` (best with its own ``seed``) until the study holds ``n_trials`` finished trials
-    (default: one more than it holds now).
+    (default: one more than it holds now). ``storage`` None reads the URL from
+    ``$HPLAB_STORAGE``; ``heartbeat`` is the seconds between a running trial's heartbeats.
 
-        python -m hplab.tune join sqlite:///study.db --study-name digits --seed 1
+        HPLAB_STORAGE=sqlite:///study.db python -m hplab.tune join --study-name digits --seed 1
     """
-    import optuna
-
-    with _quiet_optuna():
-        study = optuna.load_study(study_name=study_name, storage=_storage(storage))
-    recipe = study.user_attrs.get("hplab")
-    if recipe is None:
-        raise ValueError(f"study {study_name!r} was not made by hplab.tune.search; "
-                         f"nothing tells join which data and space to use")
+    storage = storage_from_env(storage)
+    study, recipe = _load_study(storage, study_name, heartbeat)
+    if n_trials is None:  # one more than the trials finished or under way
+        n_trials = sum(_slots(study)) + 1
+    n_trials = check.integer("n_trials", n_trials, low=1)
     return search(_source_from_recipe(recipe["source"]), space_from_dict(recipe["space"]),
-                  method=recipe["method"], n_trials=n_trials or len(study.trials) + 1,
+                  method=recipe["method"], n_trials=n_trials,
                   epochs=recipe["epochs"], seed=0 if seed is None else seed, storage=storage,
                   study_name=study_name, fixed=recipe["fixed"], configs=recipe["configs"],
                   grid_points=recipe["grid_points"], pruner=recipe["pruner"],
                   min_epochs=recipe["min_epochs"], reduction_factor=recipe["reduction_factor"],
-                  n_startup_trials=recipe["n_startup_trials"], progress=progress)
+                  n_startup_trials=recipe["n_startup_trials"], progress=progress,
+                  heartbeat=heartbeat, train_callbacks=train_callbacks)
 
 
-def load(storage, study_name: str = "hplab") -> SearchResult:
-    """Open a saved study for reading: its trial table, best parameters and plots."""
-    import optuna
+def load(storage=None, study_name: str = "hplab") -> SearchResult:
+    """Open a saved study for reading: its trial table, best parameters and plots.
 
-    with _quiet_optuna():
-        study = optuna.load_study(study_name=study_name, storage=_storage(storage))
-    recipe = study.user_attrs.get("hplab")
-    if recipe is None:
-        raise ValueError(f"study {study_name!r} was not made by hplab.tune.search")
+    ``storage`` None reads the URL from ``$HPLAB_STORAGE``."""
+    study, recipe = _load_study(storage, study_name)
     return SearchResult(study, space_from_dict(recipe["space"]), method=recipe["method"],
                         epochs=recipe["epochs"], fixed=recipe["fixed"], pruner=recipe["pruner"])
 
 
-def start_worker(storage, study_name: str = "hplab", *, n_trials: int | None = None,
-                 seed: int = 0):
+def start_worker(storage=None, study_name: str = "hplab", *, n_trials: int | None = None,
+                 seed: int = 0, heartbeat: float | None = None,
+                 kill_after: int | None = None):
     """Start ``python -m hplab.tune join ...`` as a separate process; returns the Popen.
 
     The process adds trials to the saved study until it holds ``n_trials``; kill it at any time
-    (``worker.kill()`` sends SIGKILL) and the completed trials stay in the storage.
+    (``worker.kill()`` sends SIGKILL) and the completed trials stay in the storage; the trial it
+    was running is run again by the next worker. The storage reaches the process through
+    ``$HPLAB_STORAGE``, never its command line, where every user of the machine could read a
+    password. ``kill_after`` makes the worker SIGKILL itself inside the trial after that many
+    (``tune.KillSwitch``): a crash at the same moment on every run, for demonstrations and tests.
     """
     import subprocess
     import sys
 
-    if storage is None or not isinstance(storage, (str, Path)):
+    storage = storage_from_env(storage)
+    if not isinstance(storage, (str, Path)):
         raise TypeError(f"storage must be a URL or journal file path, got {storage!r}")
-    cmd = [sys.executable, "-m", "hplab.tune", "join", str(storage), "--study-name", study_name,
+    cmd = [sys.executable, "-m", "hplab.tune", "join", "--study-name", study_name,
            "--seed", str(check.seed(seed))]
     if n_trials is not None:
         cmd += ["--n-trials", str(check.integer("n_trials", n_trials, low=1))]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if heartbeat is not None:
+        cmd += ["--heartbeat", str(check.positive("heartbeat", heartbeat))]
+    if kill_after is not None:  # tune.KillSwitch: die inside the trial after this many
+        cmd += ["--kill-after", str(check.integer("kill_after", kill_after, low=0))]
+    env = {**os.environ, ENV: str(storage)}
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
 
 
 def run_workers(storage, study_name: str = "hplab", *, n_workers: int = 2,
@@ -476,18 +583,17 @@ def worker_report(worker, *, timeout: float = 300) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def wait_for_trials(storage, study_name: str = "hplab", n: int = 1, *,
+def wait_for_trials(storage=None, study_name: str = "hplab", n: int = 1, *,
                     timeout: float = 120) -> int:
     """Wait until the saved study holds ``n`` completed trials; return how many it holds."""
-    import optuna
 
     n = check.integer("n", n, low=1)
     deadline = time.monotonic() + check.positive("timeout", timeout)
     done, study = 0, None
     while time.monotonic() < deadline:
-        with _quiet_optuna(), contextlib.suppress(KeyError):  # KeyError: not created yet
-            study = study or optuna.load_study(study_name=study_name, storage=_storage(storage))
-            done = _count(study, ("COMPLETE",))
+        with _quiet_optuna():
+            study = study or _load_study(storage, study_name)[0]
+            done = retrying(_count, study, ("COMPLETE",))
             if done >= n:
                 return done
         time.sleep(0.5)

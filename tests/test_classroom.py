@@ -1,0 +1,161 @@
+"""The classroom flow: several worker processes fill one study while one dies and the server restarts.
+
+Runs on SQLite and journal files always, and on a real PostgreSQL server when
+``HPLAB_TEST_POSTGRES_URL`` names one (``.ci/run`` starts a throwaway server and sets it). Without
+it the PostgreSQL tests are skipped, except when the environment variable CI is set: there a
+missing server is a failure. ``HPLAB_TEST_POSTGRES_CLUSTER`` ("15 main") lets a test restart it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import optuna
+import pytest
+from optuna.storages import RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
+
+import hplab
+from hplab import tune
+from hplab.tune.storage import open_storage
+
+SPACE = {"lr": tune.LogUniform(1e-3, 1.0), "width": tune.Int(4, 32)}
+HEARTBEAT = 1  # seconds: a dead worker's trial is taken back after 3 s of silence
+
+
+def _need(what: str) -> str:
+    value = os.environ.get(what)
+    if not value:
+        message = f"${what} is not set; the PostgreSQL tests need a server (see .ci/run)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set, so a missing PostgreSQL server is an error: {message}",
+                        pytrace=False)
+        pytest.skip(message)
+    return value
+
+
+@pytest.fixture(scope="module")
+def data():
+    return hplab.load_dataset("moons", n_samples=200, noise=0.2, seed=0)
+
+
+@pytest.fixture(params=["sqlite", "journal", "postgres"])
+def storage(request, tmp_path):
+    """A storage URL of each kind, and a unique study name in it."""
+    name = f"class_{request.node.name.split('[')[0][-20:]}_{os.getpid()}_{time.time_ns()}"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'class.db'}", name
+    if request.param == "journal":
+        return str(tmp_path / "class.log"), name
+    return _need("HPLAB_TEST_POSTGRES_URL"), name
+
+
+def _oracle(url: str):
+    """Optuna's own view of the storage, independent of hplab's opener."""
+    if url.endswith(".log"):
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        return JournalStorage(JournalFileBackend(url))
+    return url
+
+
+def _trials(url, name):
+    return optuna.load_study(study_name=name, storage=_oracle(url)).get_trials()
+
+
+def _kill_mid_trial(workers, url, name, timeout=120.0) -> tuple[int, int]:
+    """SIGKILL one of ``workers`` while it runs a trial; return (its index, the trial's number).
+
+    The process is frozen (SIGSTOP) first, and killed only if its trial is still running, so the
+    kill lands mid-trial whatever the machine's speed."""
+    tags = {f"{socket.gethostname()}:{w.pid}": i for i, w in enumerate(workers)}
+    study = optuna.load_study(study_name=name, storage=_oracle(url))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(w.poll() is None for w in workers):
+        for trial in study.get_trials(states=(TrialState.RUNNING,)):
+            i = tags.get(trial.user_attrs.get("worker"))
+            if i is None or workers[i].poll() is not None:
+                continue
+            os.kill(workers[i].pid, signal.SIGSTOP)
+            if study._storage.get_trial(trial._trial_id).state == TrialState.RUNNING:
+                workers[i].kill()
+                workers[i].communicate()
+                return i, trial.number
+            os.kill(workers[i].pid, signal.SIGCONT)
+        time.sleep(0.02)
+    raise TimeoutError("no worker was caught running a trial")
+
+
+def _restart_postgres():
+    cluster = _need("HPLAB_TEST_POSTGRES_CLUSTER").split()
+    subprocess.run(["pg_ctlcluster", *cluster, "stop"], check=True)
+    time.sleep(4)  # an outage, not only a reconnect: workers must wait and retry
+    subprocess.run(["pg_ctlcluster", *cluster, "start"], check=True)
+
+
+def test_workers_fill_one_study_through_a_kill_and_a_restart(storage, data):
+    """Three workers, one SIGKILLed mid-trial (and, on PostgreSQL, the server restarted while
+    trials run): the study ends with its target, nothing running, nothing lost or doubled."""
+    url, name = storage
+    target, n_workers = 10, 3
+    tune.search(data, SPACE, n_trials=1, epochs=20, storage=url, study_name=name,
+                heartbeat=HEARTBEAT)
+    workers = [tune.start_worker(url, name, n_trials=target, seed=i + 1, heartbeat=HEARTBEAT)
+               for i in range(n_workers)]
+    try:
+        tune.wait_for_trials(url, name, n=2)
+        victim, killed = _kill_mid_trial(workers, url, name)
+        if url.startswith("postgresql"):
+            tune.wait_for_trials(url, name, n=4)
+            _restart_postgres()
+        reports = [tune.worker_report(w, timeout=300) for i, w in enumerate(workers)
+                   if i != victim]
+    finally:
+        for w in workers:
+            w.kill()
+    trials = _trials(url, name)
+    states = [t.state for t in trials]
+    assert TrialState.RUNNING not in states  # no trial left running
+    assert [t.number for t in trials] == list(range(len(trials)))  # every number once
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
+    overshoot = len(done) - target
+    assert 0 <= overshoot <= n_workers - 1, f"{len(done)} completed for a target of {target}"
+    configs = [tuple(sorted(t.params.items())) for t in done]
+    assert len(set(configs)) == len(configs)  # no completed trial counted twice
+    assert trials[killed].state == TrialState.FAIL  # the killed worker's trial...
+    again = [t for t in trials if RetryHeartbeatStaleTrialCallback.retried_trial_number(t) == killed]
+    assert len(again) == 1  # ...was queued again, once, with the values it had drawn
+    assert trials[killed].params.items() <= again[0].params.items()
+    # and run, or left waiting when the target was reached without it (a surplus trial)
+    assert again[0].state in (TrialState.COMPLETE, TrialState.WAITING)
+    assert all(r["run_here"] for r in reports)  # every surviving worker did its share
+    here = socket.gethostname()
+    who = {f"{here}:{p}" for p in [os.getpid(), *(w.pid for w in workers)]}
+    assert {t.user_attrs["worker"] for t in done} <= who
+
+
+@pytest.mark.parametrize("storage", ["sqlite", "postgres"], indirect=True)
+def test_a_trial_from_a_dead_worker_elsewhere_is_failed_by_heartbeat_and_rerun(storage, data):
+    """A running trial whose worker (on another machine) stopped sending heartbeats is marked
+    failed after three missed beats, its configuration run again, and the study completed."""
+    url, name = storage
+    tune.search(data, SPACE, n_trials=2, epochs=5, storage=url, study_name=name,
+                heartbeat=HEARTBEAT)
+    study = optuna.load_study(study_name=name, storage=open_storage(url, heartbeat=HEARTBEAT))
+    orphan = study.ask({"lr": optuna.distributions.FloatDistribution(1e-3, 1.0, log=True),
+                        "width": optuna.distributions.IntDistribution(4, 32)})
+    orphan.set_user_attr("worker", "another-laptop:4242")
+    study._storage.record_heartbeat(orphan._trial_id)  # it beat once, then its laptop died
+    result = tune.join(url, name, n_trials=4, heartbeat=HEARTBEAT)
+    trials = {t.number: t for t in _trials(url, name)}
+    assert trials[orphan.number].state == TrialState.FAIL
+    assert not [t for t in trials.values() if t.state == TrialState.RUNNING]
+    done = [t for t in trials.values() if t.state == TrialState.COMPLETE]
+    assert len(done) == 4 and len(result.trials.query("status == 'completed'")) == 4
+    rerun = [t for t in done
+             if RetryHeartbeatStaleTrialCallback.retried_trial_number(t) == orphan.number]
+    assert len(rerun) == 1 and rerun[0].params == orphan.params
