@@ -13,7 +13,6 @@
 import tempfile
 import warnings
 from pathlib import Path
-from statistics import median
 
 import matplotlib.pyplot as plt
 import optuna
@@ -66,7 +65,12 @@ pd.DataFrame({name: {"best params": s.best_params_, "best CV accuracy": round(s.
 # `HalvingGridSearchCV` is successive halving — the idea inside Hyperband: all six candidates first
 # train on a small share of the data, and only the best third move on to more. The table counts
 # its rounds as extra candidates; most of them were cheap.
-#
+
+# %% tags=["check"]
+halving = searches["HalvingGridSearchCV"]
+assert halving.n_candidates_ == [6, 2] and halving.n_resources_[0] < halving.n_resources_[1]
+
+# %% [markdown]
 # ## Optuna directly
 #
 # `hplab.tune` runs on Optuna, and everything it returns keeps the underlying Optuna `Study`. You
@@ -84,12 +88,45 @@ def objective(trial):
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=4))
 study.optimize(objective, n_trials=8)
+trials = study.trials_dataframe()[["number", "params_lr", "params_width", "value"]]
+trials["phase"] = ["random start" if n < 4 else "TPE" for n in trials["number"]]
+trials.round(4)
+
+# %% [markdown]
+# Every trial TPE chose (numbers 4 to 7) scored worse than the best of the four random ones.
+# That is not a bug. The first `n_startup_trials=4` trials are drawn at random, because TPE has
+# nothing to model yet. From then on it splits the finished trials into a "good" group, the best
+# tenth (out of four trials, a single one), and the rest, and proposes values likely under the
+# good group's density and unlikely under the rest's. Each density is a few bumps around its
+# trials blended with a flat spread over the whole range; with one good trial the flat part
+# dominates, so the proposals go where no poor trial sits yet. In this run that was the far ends
+# of the learning-rate range (printed above), rates that train badly in four epochs. TPE starts
+# to pay off after tens of trials; with eight it is no better than random search, and on five
+# other sampler seeds its four picks beat the random start about half the time (the hidden check
+# below counts them). Lesson 09 races the two over many seeds.
+
+# %% tags=["check"]
+values = [t.value for t in study.trials]
+assert min(values[4:]) > 1.5 * min(values[:4])   # every TPE pick here is worse than the start
+assert sum(not 1e-3 < t.params["lr"] < 0.1 for t in study.trials[4:]) >= 3   # at the range's ends
+
+
+def tpe_beats_its_start(seed):
+    s = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4))
+    s.optimize(objective, n_trials=8)
+    return min(t.value for t in s.trials[4:]) < min(t.value for t in s.trials[:4])
+
+
+assert 1 <= sum(tpe_beats_its_start(seed) for seed in range(1, 6)) <= 4   # "about half the time"
+
+# %%
 study.best_params
 
 # %% [markdown]
 # Optuna draws its own diagnostic pictures. `optuna.visualization.matplotlib` needs only
 # matplotlib (the default `optuna.visualization` draws with plotly). The optimization history is
-# lesson 09's best-so-far curve; the slice plot is lesson 08's axis plot.
+# lesson 09's best-so-far curve; the slice plot is lesson 08's axis plot. Both number the trials
+# from 0, as Optuna does and as the course's own tables and plots do.
 
 # %%
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -126,9 +163,10 @@ plt.style.use("default")   # Optuna switched matplotlib to its "ggplot" style: s
 # processes — on this machine, or on many machines sharing a PostgreSQL server — can add trials to
 # it. Each asks the database for the next trial number, so no trial is run or recorded twice.
 #
-# Below, a "teacher" creates a study in an SQLite file. A second process joins it — it runs
-# `python -m hplab.tune join <storage> --study-name class --seed 1` — and this notebook adds
-# trials too, at the same time, until the study holds 6.
+# Below, a "teacher" creates a study in an SQLite file with two trials. A second process joins
+# it — it runs `python -m hplab.tune join --study-name class --seed 1` — and adds trials until
+# the study holds 4; then this notebook joins too and adds trials until it holds 6. (Here they
+# take turns, so that the output is the same on every run; in a classroom they run at once.)
 
 # %%
 folder = Path(tempfile.mkdtemp())
@@ -136,25 +174,16 @@ url = f"sqlite:///{folder / 'class.db'}"
 space = {"lr": tune.LogUniform(1e-4, 1.0), "width": tune.Int(16, 128, log=True)}
 tune.search(data, space, method="random", n_trials=2, epochs=5, fixed={"batch_size": 64},
             storage=url, study_name="class")              # the teacher creates the study
-worker = tune.start_worker(url, "class", n_trials=40, seed=1)   # another process joins...
-here = tune.join(url, "class", n_trials=6, seed=2)              # ...and so does this notebook
+worker = tune.start_worker(url, "class", n_trials=4, seed=1)   # another process joins...
+report = tune.worker_report(worker)                            # ...and says what it ran
+print(report)
+here = tune.join(url, "class", n_trials=6, seed=2)             # then this notebook adds more
 
 # %% [markdown]
-# ## Killed, and resumed
-#
-# A process can die mid-search: a kernel restart, a laptop lid, a cluster pre-empting a job. With a
-# storage, nothing finished is lost. Once the study holds nine completed trials, the other
-# process is killed with SIGKILL — no chance to clean up.
-
-# %%
-tune.wait_for_trials(url, "class", n=9)
-worker.kill()                                  # SIGKILL
-tune.worker_report(worker)
-
-# %% [markdown]
-# Anyone can open the study and see the leaderboard, with the process ("host:process id") each
-# trial came from. The trial that was running at the moment of the kill stays marked `running`: it
-# never finished, so it is not counted, and no trial appears twice.
+# The other process reports the trial numbers it ran (`run_here`): 2 and 3. When processes run
+# at the same time, each asks the database for the next trial number, so whoever asks first
+# gets it and no trial is run or recorded twice. Anyone can open the study and see the
+# leaderboard, with the process ("host:process id") each trial came from:
 
 # %%
 board = tune.load(url, "class").trials
@@ -162,16 +191,55 @@ print(board["status"].value_counts().to_dict())
 print(board.groupby("worker").size().to_dict())    # trials per process
 board.sort_values("val_loss").head(5)[["lr", "width", "val_loss", "val_metric", "worker"]]
 
+# %% tags=["check"]
+assert board["status"].tolist() == ["completed"] * 6 and board.index.tolist() == list(range(6))
+assert report["run_here"] == [2, 3]
+assert board.groupby("worker").size().sort_values().tolist() == [2, 4]   # 2 there, 4 here
+
+# %% [markdown]
+# ## Killed, and resumed
+#
+# A process can die mid-search: a kernel restart, a laptop lid, a cluster pre-empting a job. With a
+# storage, nothing finished is lost. A real crash comes at any moment; to get the same story on
+# every run, the next worker is started with `kill_after=3`: it finishes three trials, then, one
+# epoch into its fourth, sends itself SIGKILL — no chance to clean up (`tune.KillSwitch` does it).
+
+# %%
+before = int((board["status"] == "completed").sum())
+crashing = tune.start_worker(url, "class", n_trials=40, seed=3, kill_after=3)
+print(tune.worker_report(crashing))              # killed by signal 9, SIGKILL
+board = tune.load(url, "class").trials
+print(board["status"].value_counts().to_dict())
+board.tail(4)[["lr", "width", "val_loss", "status", "worker"]]
+
+# %% [markdown]
+# The three trials the worker finished are in the study, next to the earlier ones. The trial it
+# was running at the moment of the kill stays marked `running`: it never finished, so it has no
+# score and is not counted, and no trial appears twice.
+
+# %% tags=["check"]
+counts = board["status"].value_counts().to_dict()
+assert counts == {"completed": before + 3, "running": 1}
+assert board["status"].iloc[-1] == "running" and board["epochs"].iloc[-1] == 0
+
 # %% [markdown]
 # Resuming is the same call again, asking for the total number of finished trials we want. The
-# trial numbers simply continue.
+# trial numbers simply continue. The trial left `running` belonged to a process on this machine
+# that no longer exists, so the resuming worker marks it `failed` and runs its configuration
+# again first (on other machines, a heartbeat tells a dead worker from a slow one).
 
 # %%
 done = int((board["status"] == "completed").sum())
 resumed = tune.join(url, "class", n_trials=done + 2, seed=7)
 resumed.trials.tail(4)[["lr", "width", "val_loss", "status", "worker"]]
 
-# %% [markdown]
+# %% tags=["check"]
+after = resumed.trials
+killed = board.index[-1]
+assert after.loc[killed, "status"] == "failed" and (after["status"] == "completed").sum() == done + 2
+assert after.loc[killed + 1, ["lr", "width"]].tolist() == board.loc[killed, ["lr", "width"]].tolist()
+assert after.loc[:killed - 1].equals(board.loc[:killed - 1])   # nothing finished was lost
+
 # **In practice.** `storage="sqlite:///study.db"` is the simplest choice on one machine. For many
 # machines, point every worker at one server: `storage="postgresql://user:password@host/db"`
 # (or MySQL). A journal file, `storage="study.log"`, is an alternative for processes on one machine
@@ -205,8 +273,7 @@ resumed.trials.tail(4)[["lr", "width", "val_loss", "status", "worker"]]
 spirals = hplab.load_dataset("spirals", n_samples=400, noise=0.2, seed=0)
 settings = dict(population=8, epochs=24, interval=4, optimizer="adam", lr_range=(1e-5, 1e-1),
                 width=32, seed=0)
-pbt_runs = {"PBT": hplab.pbt(spirals, **settings),
-            "no exploit": hplab.pbt(spirals, exploit=False, **settings)}
+pbt_runs = tune.compare_pbt(spirals, **settings)   # {"PBT": ..., "no exploit": ...}
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
 plots.pbt_lrs(pbt_runs["PBT"], left)
 plots.pbt_losses(pbt_runs, right);
@@ -226,16 +293,20 @@ plots.pbt_losses(pbt_runs, right);
 # greed at work.
 
 # %%
-pd.DataFrame({name: {"median final val loss": median(h.val_loss[-1] for h in r.histories),
-                     "worst final val loss": max(h.val_loss[-1] for h in r.histories),
-                     "exploit steps": len(r.events)}
-              for name, r in pbt_runs.items()}).T.round(3)
+tune.pbt_table(pbt_runs)
+
+# %% tags=["check"]
+table = tune.pbt_table(pbt_runs)["median final val loss"]
+assert table["PBT"] < 0.2 * table["no exploit"]   # "about ten times lower"
+assert (tune.final_losses(pbt_runs["no exploit"]) > 0.5).sum() == 5
 
 # %% [markdown]
 # Both runs cost the same: eight networks, 24 epochs each. With PBT the median member ends about
-# ten times lower, because the compute went into the settings that worked instead of finishing
-# the ones that did not. `pbt_runs["PBT"].events` lists every exploit step (who copied whom, the
-# rate before and after), and `pbt_runs["PBT"].best_history.lr` is the schedule to replay.
+# ten times lower (the table), because the compute went into the settings that worked instead of
+# finishing the ones that did not. Drawn with five other seeds (other starting rates), the gap
+# stays: PBT's median ends four to fifteen times lower. `pbt_runs["PBT"].events` lists every
+# exploit step (who copied whom, the rate before and after), and
+# `pbt_runs["PBT"].best_history.lr` is the schedule to replay.
 #
 # **When it is worth it.** Long runs, where a good schedule matters and restarting a bad trial
 # costs hours, and many parallel workers, one member each: that is what PBT was built for, and
@@ -279,10 +350,66 @@ pd.DataFrame({name: {"median final val loss": median(h.val_loss[-1] for h in r.h
 # > machine.
 #
 # ### Interview questions
-# 1. What does cross-validation add to a hyperparameter search, and what does it cost?
-# 2. How does successive halving (or Hyperband) save compute? What can it get wrong?
-# 3. How would you run one search on ten machines? What must they share?
-# 4. Your tuning job was killed after 40 of 100 trials. What do you need to resume it?
-# 5. When would you pick Ray Tune over Optuna, or an AutoML tool over both?
-# 6. What does population-based training do to a bad starting learning rate? When is it not
-#    worth it?
+#
+# **1. What does cross-validation add to a hyperparameter search, and what does it cost?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Each candidate is trained k times, validated each time on a different fold, so its score is an
+# average over k splits and less at the mercy of one lucky validation set; that matters most on
+# small data. It costs k times the training, which is why deep-learning searches, with large data
+# and long runs, usually keep one validation split instead.
+# </details>
+#
+# **2. How does successive halving (or Hyperband) save compute? What can it get wrong?**
+#
+# <details><summary>Show an answer</summary>
+#
+# It trains many candidates on a small budget (few epochs or little data) and gives more budget
+# only to the best fraction, round after round, so poor candidates cost little. Because it judges
+# on early scores, it can drop a candidate that starts slowly but would finish best, such as a
+# small learning rate; Hyperband hedges by running several brackets with different starting
+# budgets.
+# </details>
+#
+# **3. How would you run one search on ten machines? What must they share?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Put the study in a database every machine can reach (PostgreSQL or MySQL, for example) and
+# start a worker on each, each with its own seed; the database hands out trial numbers, so no
+# trial runs twice. They must share the storage, the search recipe (space, data, method) and the
+# same data splits, or the scores cannot be compared.
+# </details>
+#
+# **4. Your tuning job was killed after 40 of 100 trials. What do you need to resume it?**
+#
+# <details><summary>Show an answer</summary>
+#
+# A study kept in a storage (a database or journal file) rather than in the process's memory:
+# then the 40 finished trials survive, and running the same search again against that storage
+# asks only for the 60 that are missing. The trial that was running when it died never finished,
+# so it must be marked failed and re-run (a heartbeat does this for workers on other machines).
+# </details>
+#
+# **5. When would you pick Ray Tune over Optuna, or an AutoML tool over both?**
+#
+# <details><summary>Show an answer</summary>
+#
+# Ray Tune pays for its weight when trials must be scheduled over a cluster of machines and GPUs,
+# or when you want population-based training; Optuna is lighter and enough for one machine or a
+# few workers sharing a database. An AutoML tool fits a standard task and little time, because it
+# also picks the model family; you still own the metric, the sealed test set and the budget.
+# </details>
+#
+# **6. What does population-based training do to a bad starting learning rate? When is it not
+#    worth it?**
+#
+# <details><summary>Show an answer</summary>
+#
+# At the next ranking the member with the bad rate is in the bottom group, so it copies a strong
+# member's weights and a perturbed copy of its rate, and the compute it would have wasted goes
+# into a setting that works. It is not worth it when runs are short and cheap (rerunning a plain
+# search costs less than PBT's bookkeeping), when the population is too small to copy from, or
+# when the knob cannot change mid-run (width, depth).
+# </details>
