@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from .train import History
 
-LABELS = ("diverged", "collapsed", "unstable", "slow", "underfitting", "overfitting", "good")
+LABELS = ("diverged", "collapsed", "unstable", "slow", "underfitting", "trivial", "overfitting",
+          "good")
 
 # Thresholds, in one place so a lesson can show them.
 UNSTABLE_RISE = 0.5        # summed epoch-to-epoch rises of the training loss, over the starting loss,
@@ -25,6 +26,9 @@ OVERFIT_RISE = 0.15        # final validation loss this share above its minimum 
 OVERFIT_GAP = 0.05         # ... or a train-minus-validation metric gap above this
 COLLAPSE_SHARE = 0.95      # at least this share of validation inputs get the same predicted class
 COLLAPSE_SPREAD = 0.05     # ... or (regression) predictions spread less than this share of the targets'
+TRIVIAL_GAIN = 0.1         # validation metric closes less than this share of the way from the trivial
+                           # model's score (majority class, training mean) to a perfect 1.0
+BOUNDED_METRICS = ("accuracy", "balanced_accuracy", "f1", "r2")  # a perfect score is 1.0
 
 
 @dataclass
@@ -85,6 +89,8 @@ def _evidence(h: History) -> dict:
         val_metric=h.val_metric[-1],
         gap=h.train_metric[-1] - h.val_metric[-1],
         **h.predictions,
+        **({"baseline_metric": h.baseline["val_metric"], "baseline_rule": h.baseline["rule"]}
+           if h.baseline else {}),
     )
 
 
@@ -108,8 +114,24 @@ def _collapsed(ev: dict, history: History) -> bool:
     return one and (varied or climbed)
 
 
+def _no_better_than_trivial(history: History, metric: float) -> bool:
+    """The kept model's validation metric hardly beats the trivial model's (``History.baseline``).
+
+    For a metric whose perfect score is 1.0 it must close at least ``TRIVIAL_GAIN`` of the way
+    from the trivial score to 1.0; for one of the learner's own metrics it must beat it at all.
+    """
+    if not history.baseline or not math.isfinite(metric):
+        return False
+    base = history.baseline["val_metric"]
+    if not math.isfinite(base):
+        return False
+    if history.metric_name in BOUNDED_METRICS and base < 1:
+        return (metric - base) / (1 - base) < TRIVIAL_GAIN
+    return metric <= base
+
+
 def diagnose(history: History) -> Diagnosis:
-    """Label a run as diverged, collapsed, unstable, slow, underfitting, overfitting or good.
+    """Label a run as diverged, collapsed, unstable, slow, underfitting, trivial, overfitting or good.
 
     The checks run in that order and the first that fits wins; ``evidence`` holds every number
     used, so the verdict can be checked by eye against the curves. "collapsed" means the final
@@ -117,7 +139,10 @@ def diagnose(history: History) -> Diagnosis:
     at least ``COLLAPSE_SHARE`` of them get one class, or regression predictions spread less than
     ``COLLAPSE_SPREAD`` of the targets' spread, when it did not start out that way (see
     ``_collapsed``). A slow run whose training accuracy is also low says both: label "slow",
-    ``also=["underfitting"]``.
+    ``also=["underfitting"]``. "trivial" means the model kept scores on validation hardly better
+    than always answering the majority class (classification) or the training mean (regression)
+    would (``History.baseline``, see ``TRIVIAL_GAIN``): on imbalanced classes a high accuracy
+    can mean nothing was learned.
     """
     if not isinstance(history, History):
         raise TypeError(f"history must be an hplab History (from fit), got {type(history).__name__}")
@@ -181,6 +206,17 @@ def diagnose(history: History) -> Diagnosis:
                          "more epochs will not fix it.",
                          "Add capacity (more layers or units), reduce regularization (dropout, "
                          "weight decay), or train longer if the loss is still falling.")
+    kept_val = history.val_metric[kept - 1]
+    if _no_better_than_trivial(history, kept_val):
+        base = history.baseline
+        return Diagnosis("trivial", ev,
+                         f"The validation {name} is {kept_val:.3f}, and the trivial model that "
+                         f"gives {base['rule']} to every input scores {base['val_metric']:.3f}: "
+                         "the network has learned next to nothing beyond it. On imbalanced "
+                         "classes accuracy hides this; balanced accuracy or F1 show it.",
+                         "Score with metric='balanced_accuracy' or 'f1', weight the classes "
+                         "(class_weight='balanced'), check that the inputs carry signal, then "
+                         "tune the learning rate and capacity.")
     stopped_early = history.status == "early_stopped"
     if not stopped_early and (ev["val_rise"] > OVERFIT_RISE and ev["best_epoch"] is not None
                               and ev["best_epoch"] < ev["epochs"] * 0.8

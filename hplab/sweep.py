@@ -47,6 +47,31 @@ _RMSPROP_ALPHA = 0.99  # make_optimizer's default smoothing constant for RMSprop
 _EVAL_BYTES = 2 ** 21  # scoring works in chunks whose widest activations fit in about 2 MB
 
 
+# Settings of hplab.fit that only a general training loop has; these tools train course MLPs.
+_FIT_ONLY = ("model", "loss", "metric", "class_weight", "device", "callbacks", "resume_from",
+             "standardize_targets")
+
+
+def _mlp_only(tool: str, data, settings: dict) -> None:
+    """Refuse, at once and with the way out, what this tool cannot do: other models, other shapes.
+
+    The vectorized runs here stack many copies of one MLP (``hplab.mlp``) into batched matrix
+    products on the CPU, so they need tabular inputs (n, features) and the standard losses.
+    """
+    given = sorted(k for k in _FIT_ONLY if settings.get(k) is not None)
+    if given:
+        raise TypeError(f"{tool} trains many copies of the course's MLP at once (set depth, "
+                        f"width, activation, dropout) and does not take {given}; for your own "
+                        f"model, loss or device call hplab.fit(model, data, ...) once per "
+                        f"setting, e.g. in a loop or inside your own Optuna objective")
+    if isinstance(data, Data) and data.train.X.dim() != 2:
+        raise ValueError(f"{tool} trains the course's MLPs, which need tabular inputs (n, "
+                         f"features), but data {data.name!r} has inputs shaped "
+                         f"{tuple(data.train.X.shape[1:])} per example; for image-shaped data "
+                         f"build your own model and call hplab.fit(model, data, seed=s) once per "
+                         f"setting or seed, or flatten X before Data.from_arrays to use an MLP")
+
+
 # ----------------------------------------------------------------------------- members
 
 
@@ -551,7 +576,7 @@ def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation
              data_seed: int | None = None, schedule: str | None = None,
              schedule_options: dict | None = None, early_stopping: EarlyStopping | None = None,
              divergence_factor: float = 10.0, train_split: Split | None = None,
-             threads: int = 1, return_models: bool = False):
+             threads: int = 1, return_models: bool = False, model=None):
     """Train one MLP per configuration, all in a single vectorized run.
 
     A member ``{"seed": s, "data_seed": d, "lr": ...}`` matches
@@ -568,6 +593,8 @@ def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation
         early_stopping: an :class:`EarlyStopping` used as a template: each member stops on its
             own and keeps its own best weights.
         return_models: also return the trained networks.
+        model: not taken: fit_many builds MLPs (``hplab.mlp``) on tabular data; for your own
+            model call :func:`hplab.fit` once per configuration.
 
     Returns:
         One :class:`History` per configuration, in order (and the networks, if asked). A member
@@ -580,6 +607,7 @@ def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation
         >>> hists = fit_many(data, [{"lr": lr} for lr in (1e-3, 1e-2, 1e-1)],
         ...                  optimizer="sgd", epochs=30)  # doctest: +SKIP
     """
+    _mlp_only("fit_many", data, {"model": model})
     threads = check.integer("threads", threads, low=1, high=256)
     check.boolean("return_models", return_models)
     run = _prepare(data, configs, depth=depth, width=width, activation=activation,
@@ -614,6 +642,7 @@ def fit_seeds(data: Data, seeds=(0, 1, 2, 3, 4), *, data_seeds: bool = True,
         >>> hists = fit_seeds(data, seeds=range(5), lr=1e-2, epochs=30)  # doctest: +SKIP
         >>> band = seed_band(hists)                                      # doctest: +SKIP
     """
+    _mlp_only("fit_seeds", data, settings)
     seeds = _seed_list(seeds)
     check.boolean("data_seeds", data_seeds)
     if "configs" in settings or "seed" in settings:
@@ -709,6 +738,7 @@ def lr_sweep(data: Data, lrs, *, seed: int = 0, **settings) -> LRSweep:
         >>> sweep = lr_sweep(data, np.logspace(-4, 0, 24), optimizer="sgd", epochs=20)  # doctest: +SKIP
         >>> sweep.best_lr                                                                 # doctest: +SKIP
     """
+    _mlp_only("lr_sweep", data, settings)
     if isinstance(lrs, (str, bytes)) or not hasattr(lrs, "__iter__"):
         raise TypeError(f"lrs must be a list of learning rates, got {type(lrs).__name__} {lrs!r}")
     lrs = [check.positive("lrs", float(lr) if isinstance(lr, np.floating) else lr) for lr in lrs]
@@ -762,6 +792,7 @@ def pbt(data: Data, lrs=None, *, population: int = 8, epochs: int = 24, interval
         >>> result = pbt(data, population=8, epochs=24, optimizer="sgd")  # doctest: +SKIP
         >>> result.best_history.lr                                         # doctest: +SKIP
     """
+    _mlp_only("pbt", data, settings)
     seed = check.seed(seed)
     epochs = check.integer("epochs", epochs, low=1, high=100_000)
     interval = check.integer("interval", interval, low=1)
