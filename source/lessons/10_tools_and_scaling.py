@@ -240,12 +240,15 @@ assert after.loc[killed, "status"] == "failed" and (after["status"] == "complete
 assert after.loc[killed + 1, ["lr", "width"]].tolist() == board.loc[killed, ["lr", "width"]].tolist()
 assert after.loc[:killed - 1].equals(board.loc[:killed - 1])   # nothing finished was lost
 
+# %% [markdown]
 # **In practice.** `storage="sqlite:///study.db"` is the simplest choice on one machine. For many
 # machines, point every worker at one server: `storage="postgresql://user:password@host/db"`
 # (or MySQL). A journal file, `storage="study.log"`, is an alternative for processes on one machine
 # or a shared file system. A classroom can run one study together: the teacher creates it, each
 # student runs `python -m hplab.tune join <url> --study-name class --seed <student number>`, and
-# the leaderboard shows whose trial leads.
+# the leaderboard shows whose trial leads. A URL with a password is better kept off the command
+# line, where other users of the machine can read it: set `HPLAB_STORAGE=<url>` and leave the URL
+# out.
 
 # %% [markdown]
 # ## Population-based training: a schedule found while training
