@@ -7,8 +7,8 @@
 #
 # 1. **A tuning workflow, told the way a candidate would tell it**, each step run live on the
 #    handwritten digits so you can point at real numbers.
-# 2. **Flash cards and a self-scoring quiz**: over 25 questions with model answers, each pointing
-#    to the lesson (and dashboard preset) where you can watch the effect happen.
+# 2. **Flash cards and a self-scoring quiz**: over 50 questions with model answers, most of them
+#    pointing to the lesson (and dashboard preset) where you can watch the effect happen.
 # 3. A pointer to the one-page cheat sheet, `CHEATSHEET.md`, for the night before.
 
 # %%
@@ -121,13 +121,15 @@ print(len(interview.questions()), "questions")
 widgets.FlashCards(seed=0)
 
 # %% tags=["check"]
-assert len(interview.questions()) > 25   # "over 25 questions"
+assert len(interview.questions()) > 50   # "over 50 questions"
 
 # %% [markdown]
 # ## Self-scoring quiz
 #
-# Same questions, shuffled. After revealing, be honest: **I knew it** or **Not yet**. At the end
-# you see your score by topic, and *Drill the missed ones* starts a round with only those.
+# Same questions, shuffled. Type your answer as you would say it, then press **Check my answer**:
+# each card has two or three points a strong answer must make, and the quiz shows which ones yours
+# missed, next to the model answer. At the end you see your score by topic, and *Drill the missed
+# ones* starts a round with only the cards where you missed a point.
 # Choose a topic to focus on one area.
 
 # %%
