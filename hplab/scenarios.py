@@ -5,7 +5,7 @@ that what the lesson says about a run is not one lucky draw.
 
     >>> from hplab import scenarios
     >>> data = scenarios.moons(seed=0)                              # doctest: +SKIP
-    >>> runs = scenarios.lr_runs(data, [1e-3, 0.2, 10.0], seed=0)   # doctest: +SKIP
+    >>> runs = scenarios.lr_runs(data, [1e-3, 0.1, 10.0], seed=0)   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SWEEP_LRS = np.logspace(-3, 1.5, 24)
 
 
 def moons(seed: int = 0) -> Data:
-    """Lesson 02's data: the two moons, 600 training / 200 validation / 200 test examples."""
+    """Lesson 02's data: the two moons, 300 training / 100 validation / 100 test examples."""
     return load_dataset("moons", seed=check.seed(seed))
 
 

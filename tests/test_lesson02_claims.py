@@ -216,3 +216,8 @@ def test_02_the_dashboard_buttons_reproduce_the_three_rates():
     assert rates == {"too low": 1e-3, "just right": 0.1, "too high": 10.0}
     assert lab.VALUES["lr"] == 0.1 and lab.VALUES["optimizer"] == "sgd"
     assert lab.VALUES["epochs"] == scenarios.EPOCHS
+
+
+def test_02_the_lessons_data_is_as_its_docstring_says():
+    data = scenarios.moons(0)
+    assert (data.n_train, len(data.val.y), len(data.test.y)) == (300, 100, 100)
