@@ -90,7 +90,8 @@ class Race:
                 lo, hi = np.nanquantile(curves, quantiles, axis=0)
             line, = ax.plot(grid, mid, label=method, color=f"C{i}", linestyle=_STYLES[i % 4])
             ax.fill_between(grid, lo, hi, color=line.get_color(), alpha=0.15, linewidth=0)
-        ax.set(xlabel="trials run so far (a count, not a trial number)" if x == "trials" else "epochs spent (all trials)",
+        ax.set(xlabel=("trials run so far (a count, not a trial number)" if x == "trials"
+                       else "epochs spent (all trials)"),
                ylabel="best validation loss so far")
         _log_y(ax)
         ax.legend(title=f"median, {int(quantiles[0] * 100)}-{int(quantiles[1] * 100)}% band")
