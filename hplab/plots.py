@@ -3,6 +3,9 @@
 Every function takes ``ax=None`` (a new figure is made when it is None), returns the Axes it drew
 on and never calls ``plt.show()``. A :class:`~hplab.History` is read as plain data, so a diverged
 run with NaN or huge losses is drawn clipped to the plot, with a red mark where it blew up.
+Every figure follows the course style of :mod:`hplab._style`: as wide as the notebook, text of
+at least 11 px, the Okabe–Ito colours with a line style per series, legends off the data, and
+any value beyond the plotted range marked where it leaves, with its true value.
 
     >>> ax = plots.loss_curves(hist)                     # doctest: +SKIP
     >>> ax = plots.decision_boundary(model, data)        # doctest: +SKIP
@@ -15,24 +18,22 @@ import math
 import numpy as np
 import torch
 
+from . import _style as style
 from . import _validate as check
 from .data import REGRESSION, Data
 from .train import History
 
-TRAIN_COLOR = "tab:blue"
-VAL_COLOR = "tab:orange"
-BAD_COLOR = "tab:red"
-GHOST_ALPHA = 0.3
-RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")  # one per run, under any style
+TRAIN_COLOR = style.TRAIN
+VAL_COLOR = style.VAL
+BAD_COLOR = style.BAD
+GHOST_ALPHA = 0.35
+RUN_COLORS = style.COLORS[:4]  # one per run, in the order given
 CLIP_FACTOR = 3.0  # diverged values are drawn at most this many times the starting loss
 
 
 def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(5, 3.4))
-    return ax
+    """The Axes to draw on: ``ax``, or a new figure in the course style, as wide as the notebook."""
+    return style.new_axes() if ax is None else ax
 
 
 def _check_history(hist, name="hist") -> History:
@@ -95,12 +96,7 @@ def loss_curves(hist: History, ax=None, *, metric: bool = False, ghost: History 
     if not metric:
         ax.set_ylim(bottom=0)
     ax.set_title(title if title is not None else name)
-    if legend:  # a diverged curve leaves at the top right, where its cross and value are
-        ax.legend(fontsize="small", loc="upper left" if hist.diverged else "upper right")
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
-    return ax
+    return style.finish(ax, legend=legend, epochs="x")
 
 
 def metric_curves(hist: History, ax=None, *, ghost: History | None = None, **kwargs):
@@ -109,23 +105,30 @@ def metric_curves(hist: History, ax=None, *, ghost: History | None = None, **kwa
 
 
 def _draw_pair(ax, h, keys, ceiling, alpha, prefix):
+    """Train a plain line, validation a line with round markers, so the two are told apart
+    without colour; a faded ghost is dashed. Validation is drawn on top, where the story is."""
     epochs = [0] + list(h.epoch)
-    for key, color in zip(keys, (TRAIN_COLOR, VAL_COLOR)):
+    ls = "-" if alpha == 1.0 else "--"
+    for key, color, marker, z in zip(keys, (TRAIN_COLOR, VAL_COLOR), ("", "o"), (2.0, 2.1)):
         values = [h.initial.get(key, math.nan)] + list(getattr(h, key))
         y, _ = clip_values(values, ceiling)
         label = f"{prefix}{key.split('_')[0]}" if alpha == 1.0 or prefix else None
-        ax.plot(epochs, y, color=color, alpha=alpha, lw=1.8 if alpha == 1.0 else 1.2,
-                ls="-" if alpha == 1.0 else "--", label=label)
+        (line,) = ax.plot(epochs, y, color=color, alpha=alpha, lw=2.2 if alpha == 1.0 else 1.6,
+                          ls=ls, marker=marker, ms=5, markevery=0.06, label=label,
+                          zorder=z if alpha == 1.0 else 1.5)
+        if not (h.diverged and key == keys[0] and alpha == 1.0):  # that one gets the red cross
+            style.track(ax, line, epochs, values, label_value=alpha == 1.0 and not h.diverged)
 
 
 def _mark_events(ax, hist, keys, ceiling, metric):
     vals = _series(hist, keys[1])
     if hist.best_epoch is not None and hist.best_epoch in hist.epoch and hist.status != "diverged":
         i = hist.epoch.index(hist.best_epoch)
-        ax.plot([hist.best_epoch], [min(vals[i], ceiling)], marker="*", ms=13, color=VAL_COLOR,
-                mec="black", ls="none", label=f"best epoch {hist.best_epoch}", zorder=5)
+        ax.plot([hist.best_epoch], [min(vals[i], ceiling)], marker="*", ms=15, color=VAL_COLOR,
+                mec="black", ls="none", label=f"best epoch {hist.best_epoch}", zorder=5,
+                clip_on=False)  # whole even at the edge of the plot
     if hist.status == "early_stopped" and hist.stopped_epoch is not None:
-        ax.axvline(hist.stopped_epoch, color="grey", ls=":", lw=1.5,
+        ax.axvline(hist.stopped_epoch, color=style.GREY, ls=":", lw=1.8,
                    label=f"early stop (epoch {hist.stopped_epoch})")
     if hist.status == "diverged":
         true = _series(hist, keys[0])
@@ -146,7 +149,8 @@ def mark_true_value(ax, x, y, value, *, prefix: str = "", left: bool | None = No
     right = x >= np.mean(ax.get_xlim()) if left is None else left
     ax.annotate(f"{prefix}{text}", (x, y), xytext=(-8 if right else 8, -4),
                 textcoords="offset points", ha="right" if right else "left", va="top",
-                color=BAD_COLOR, fontsize="small")
+                color="black", fontsize=style.SMALL_PT,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=BAD_COLOR, lw=0.8, alpha=0.9))
 
 
 def overlay(histories, ax=None, *, key: str = "val_loss", title: str | None = None):
@@ -163,19 +167,20 @@ def overlay(histories, ax=None, *, key: str = "val_loss", title: str | None = No
     ax = _axes(ax)
     hs = [_check_history(h, f"histories[{label!r}]") for label, h in histories.items()]
     ceiling = max(_ceiling(h, (key,)) for h in hs) if key.endswith("loss") else math.inf
-    for label, h in zip(histories, hs):
-        y, bad = clip_values([h.initial.get(key, math.nan)] + list(getattr(h, key)), ceiling)
-        (line,) = ax.plot([0] + list(h.epoch), y, label=str(label))
-        if bad.any():
-            j = int(np.argmax(bad))
-            ax.plot([j], [y[j]], marker="X", ms=10, color=line.get_color(), ls="none")
-            true = ([h.initial.get(key, math.nan)] + list(getattr(h, key)))[j]
-            mark_true_value(ax, j, y[j], true, left=False)
+    clipped = False
+    for i, (label, h) in enumerate(zip(histories, hs)):
+        true = [h.initial.get(key, math.nan)] + list(getattr(h, key))
+        y, bad = clip_values(true, ceiling)
+        x = [0] + list(h.epoch)
+        (line,) = ax.plot(x, y, label=str(label), **style.series(i, len(hs)))
+        style.track(ax, line, x, true)  # beyond the top: a triangle there and the true value
+        clipped |= bool(bad.any())
+    if clipped:
+        ax.set_ylim(top=ceiling)
     ax.set_xlabel("epoch")
     ax.set_ylabel(key.replace("_", " "))
     ax.set_title(title if title is not None else key.replace("_", " "))
-    ax.legend(fontsize="small")
-    return ax
+    return style.finish(ax, legend=True, epochs="x", loc="outside")
 
 
 # ----------------------------------------------------------------------------- what the model learned
@@ -243,7 +248,7 @@ def decision_boundary(model, data: Data, ax=None, *, resolution: int = 80, show_
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title if title is not None else "decision boundary")
-    return ax
+    return style.finish(ax)
 
 
 def fitted_curve(model, data: Data, ax=None, *, title: str | None = None):
@@ -262,14 +267,14 @@ def fitted_curve(model, data: Data, ax=None, *, title: str | None = None):
     span = torch.cat([data.train.y, data.val.y])
     lo, hi = float(span.min()), float(span.max())
     pad = 0.5 * (hi - lo)
-    ax.plot(x[:, 0], torch.nan_to_num(y, nan=lo - pad).clamp(lo - pad, hi + pad), color="black",
-            lw=2, label="model")
+    (line,) = ax.plot(x[:, 0], torch.nan_to_num(y, nan=lo - pad).clamp(lo - pad, hi + pad),
+                      color="black", lw=2, label="model")
+    style.track(ax, line, x[:, 0].numpy(), y.numpy())  # a model curve leaving the plot is marked
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlabel("x (standardized)")
     ax.set_ylabel("y")
     ax.set_title(title if title is not None else "fitted curve")
-    ax.legend(fontsize="small")
-    return ax
+    return style.finish(ax, legend=True)
 
 
 # ----------------------------------------------------------------------------- gradient health
@@ -288,28 +293,17 @@ def gradient_norms(hist: History, ax=None, *, title: str | None = None):
     g = np.asarray(hist.grad_norms, dtype=float)  # (epochs, layers)
     g = np.where(np.isfinite(g) & (g > 0), g, np.nan)
     n = g.shape[1]
-    import matplotlib
-
-    cmap = matplotlib.colormaps["viridis"]
     for j in range(n):
-        ax.plot(hist.epoch[:len(g)], g[:, j], color=cmap(j / max(n - 1, 1)),
-                marker="o" if len(g) < 3 else None,
+        kw = style.series(j, n)
+        if len(g) < 3:
+            kw.update(marker="o", markevery=None)
+        ax.plot(hist.epoch[:len(g)], g[:, j], **kw,
                 label=f"layer {j + 1}" + (" (output)" if j == n - 1 else ""))
-    _log_y(ax)
+    style.log_axis(ax, "y")
     ax.set_xlabel("epoch")
     ax.set_ylabel("gradient norm")
     ax.set_title(title if title is not None else "gradient size per layer")
-    ax.legend(fontsize="x-small", ncol=2 if n > 5 else 1)
-    return ax
-
-
-def _log_y(ax):
-    """Log y axis with plain "1e-05" tick labels (quicker to draw than typeset powers of ten)."""
-    from matplotlib.ticker import LogFormatter
-
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
-    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=True))
+    return style.finish(ax, legend=True, epochs="x")
 
 
 def layer_gradients(hist: History, ax=None, *, epoch: int = -1, title: str | None = None):
@@ -321,13 +315,13 @@ def layer_gradients(hist: History, ax=None, *, epoch: int = -1, title: str | Non
     ax = _axes(ax)
     g = np.asarray(hist.grad_norms[epoch], dtype=float)
     g = np.where(np.isfinite(g) & (g > 0), g, np.nan)
-    ax.bar(np.arange(1, len(g) + 1), g, color="tab:purple")
-    _log_y(ax)
+    ax.bar(np.arange(1, len(g) + 1), g, color=style.OKABE_ITO["purple"])
+    style.log_axis(ax, "y")
     ax.set_xticks(np.arange(1, len(g) + 1))
     ax.set_xlabel("layer (1 = input side)")
     ax.set_ylabel("gradient norm")
     ax.set_title(title if title is not None else "gradient size per layer")
-    return ax
+    return style.finish(ax)
 
 
 def dead_units(hist: History, ax=None, *, ghost: History | None = None, title: str | None = None):
@@ -348,8 +342,7 @@ def dead_units(hist: History, ax=None, *, ghost: History | None = None, title: s
     ax.set_xlabel("epoch")
     ax.set_ylabel("dead units (share)")
     ax.set_title(title if title is not None else "dead ReLU units")
-    ax.legend(fontsize="small")
-    return ax
+    return style.finish(ax, legend=True, epochs="x")
 
 
 @torch.no_grad()
@@ -379,18 +372,15 @@ def activation_histograms(model, X: torch.Tensor, ax=None, *, bins: int = 40,
         for h in hooks:
             h.remove()
     ax = _axes(ax)
-    import matplotlib
-
-    cmap = matplotlib.colormaps["viridis"]
     for j, o in enumerate(outs):
         o = o[torch.isfinite(o)].numpy()
-        ax.hist(o, bins=bins, histtype="step", lw=1.5, color=cmap(j / max(len(outs) - 1, 1)),
+        kw = style.series(j, len(outs))
+        ax.hist(o, bins=bins, histtype="step", lw=kw["lw"], color=kw["color"], ls=kw["ls"],
                 label=f"layer {j + 1}", density=True)
     ax.set_xlabel("activation value")
     ax.set_ylabel("density")
     ax.set_title(title if title is not None else "hidden activations")
-    ax.legend(fontsize="x-small")
-    return ax
+    return style.finish(ax, legend=True)
 
 
 # ----------------------------------------------------------------------------- learning rate
@@ -402,36 +392,41 @@ def lr_schedule(source, ax=None, *, title: str | None = None):
     Example:
         >>> ax = lr_schedule({"cosine": lrs_cos, "step": lrs_step})   # doctest: +SKIP
     """
-    items = source.items() if isinstance(source, dict) else [(None, source)]
+    items = list(source.items()) if isinstance(source, dict) else [(None, source)]
     ax = _axes(ax)
-    for label, s in items:
+    for i, (label, s) in enumerate(items):
         lrs = list(s.lr) if isinstance(s, History) else list(s)
         if not lrs:
             raise ValueError(f"learning-rate schedule {label or ''} is empty".replace("  ", " "))
         for v in lrs:
             check.number("lr", v, low=0)
-        ax.plot(np.arange(1, len(lrs) + 1), lrs, marker="." if len(lrs) <= 40 else None,
-                label=label)
+        x = np.arange(1, len(lrs) + 1)
+        (line,) = ax.plot(x, lrs, label=label, **style.series(i, len(items)))
+        style.track(ax, line, x, lrs)  # on a log axis a rate of 0 is marked at the bottom
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate")
     ax.set_title(title if title is not None else "learning-rate schedule")
-    if isinstance(source, dict):
-        ax.legend(fontsize="small")
-    return ax
+    return style.finish(ax, legend=isinstance(source, dict), epochs="x", loc="outside")
 
 
 # ----------------------------------------------------------------------------- many runs at once
 
 
-def grid(n: int, *, ncols: int = 4, size=(3.4, 2.8)):
-    """A figure with ``n`` Axes in rows of ``ncols``; returns (figure, flat list of the n Axes)."""
+def grid(n: int, *, ncols: int = 4, size=None):
+    """A figure with ``n`` Axes in rows of ``ncols``; returns (figure, flat list of the n Axes).
+
+    ``size`` is (width, height) of one panel in inches; by default the row is as wide as the
+    notebook."""
     import matplotlib.pyplot as plt
 
     n = check.integer("n", n, low=1, high=64)
     ncols = min(check.integer("ncols", ncols, low=1), n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows),
-                             squeeze=False, layout="constrained")
+    if size is None:
+        size = (style.WIDTH / ncols, max(2.8, min(3.8, 0.8 * style.WIDTH / ncols)))
+    with style.course_style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows),
+                                 squeeze=False, layout="constrained", dpi=style.DPI)
     flat = list(axes.flat)
     for ax in flat[n:]:
         ax.set_visible(False)
@@ -461,24 +456,27 @@ def lr_finder_curve(found, ax=None, *, title: str | None = None):
     smooth = np.asarray(found.losses, dtype=float)
     ceiling = 2.0 * float(np.nanmax(np.where(np.isfinite(smooth), smooth, np.nan)[:3]))
     raw, _ = clip_values(found.raw_losses, ceiling)
-    ax.plot(found.lrs, raw, color="grey", alpha=0.35, lw=0.8, label="loss per minibatch")
-    ax.plot(found.lrs, clip_values(smooth, ceiling)[0], color=TRAIN_COLOR, lw=2,
-            label="smoothed loss")
-    styles = {"min_tenth": ("tab:green", "-"), "steepest": ("tab:purple", "--")}
+    (faint,) = ax.plot(found.lrs, raw, color=style.GREY, alpha=0.45, lw=0.8,
+                       label="loss per minibatch")
+    (line,) = ax.plot(found.lrs, clip_values(smooth, ceiling)[0], color=TRAIN_COLOR, lw=2.4,
+                      label="smoothed loss")
+    style.track(ax, faint, found.lrs, found.raw_losses)
+    style.track(ax, line, found.lrs, smooth)  # the blow-up at the end: marked, value written
+    styles = {"min_tenth": (style.OKABE_ITO["green"], "-"),
+              "steepest": (style.OKABE_ITO["purple"], "--")}
     for rule, lr in found.suggestions.items():
         color, ls = styles.get(rule, ("black", ":"))
         chosen = " (suggested)" if rule == found.rule else ""
-        ax.axvline(lr, color=color, ls=ls, lw=1.5, label=f"{rule}: {lr:.2g}{chosen}")
+        ax.axvline(lr, color=color, ls=ls, lw=1.8, label=f"{rule}: {lr:.2g}{chosen}")
     if math.isfinite(found.min_loss_lr):
-        ax.axvline(found.min_loss_lr, color=BAD_COLOR, ls=":", lw=1.2,
+        ax.axvline(found.min_loss_lr, color=BAD_COLOR, ls=":", lw=1.8,
                    label=f"lowest loss: {found.min_loss_lr:.2g}")
     ax.set_xscale("log")
     ax.set_ylim(0, ceiling * 1.02)
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("training loss")
     ax.set_title(title if title is not None else "learning-rate range test")
-    ax.legend(fontsize="x-small", loc="lower left")
-    return ax
+    return style.finish(ax, legend=True, loc="outside")
 
 
 _GRIDS: dict = {}  # surface name -> (surface, its loss grid), filled on first use
@@ -520,22 +518,37 @@ def optimizer_paths(paths, ax=None, *, surface=None, levels: int = 18,
         lv = lo + (hi - lo) * np.linspace(0, 1, levels) ** 2  # denser near the floor
     ax.contour(X, Y, Z, levels=lv, cmap="Greys", linewidths=0.7, alpha=0.8)
     (x0, x1), (y0, y1) = surf.xlim, surf.ylim
-    for label, p in paths.items():
+    for i, (label, p) in enumerate(paths.items()):
         pts = np.clip(p.points, [x0 - 1, y0 - 1], [x1 + 1, y1 + 1])  # keep blow-ups on screen
         end = " (diverged)" if p.diverged else f", loss {p.final_loss:.2g}"
-        (line,) = ax.plot(pts[:, 0], pts[:, 1], marker=".", ms=4, lw=1.3,
-                          label=f"{label} lr={p.lr:g}{end}")
-        ax.plot(*pts[-1], marker="o", ms=6, color=line.get_color(), mec="black")
-    ax.plot(*surf.start, marker="s", ms=8, color="white", mec="black", ls="none", label="start")
-    ax.plot(*surf.minimum, marker="*", ms=15, color="gold", mec="black", ls="none",
-            label="minimum")
+        kw = style.series(i, len(paths))
+        kw.update(marker=style.MARKERS[i % len(style.MARKERS)], ms=4, markevery=None)
+        (line,) = ax.plot(pts[:, 0], pts[:, 1], **kw, label=f"{label} lr={p.lr:g}{end}")
+        if not _mark_path_exits(ax, pts, line.get_color(), (x0, x1), (y0, y1)):
+            ax.plot(*pts[-1], marker="o", ms=7, color=line.get_color(), mec="black", zorder=6)
+    ax.plot(*surf.start, marker="s", ms=9, color="white", mec="black", ls="none", label="start")
+    ax.plot(*surf.minimum, marker="*", ms=16, color=style.OKABE_ITO["yellow"], mec="black",
+            ls="none", label="minimum", zorder=7)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("weight 1 (x)")
     ax.set_ylabel("weight 2 (y)")
     ax.set_title(title if title is not None else f"paths on the {surf.name.replace('_', ' ')}")
-    ax.legend(fontsize="x-small", loc="best")
-    return ax
+    return style.finish(ax, legend=True, loc="outside")
+
+
+def _mark_path_exits(ax, pts, color, xlim, ylim) -> bool:
+    """A cross where a path first leaves the picture through each side, with the step written;
+    returns whether it left at all."""
+    (x0, x1), (y0, y1) = xlim, ylim
+    sides = (pts[:, 0] < x0, pts[:, 0] > x1, pts[:, 1] < y0, pts[:, 1] > y1)
+    for out in sides:
+        if out.any():
+            j = int(np.argmax(out))
+            edge = np.clip(pts[j], [x0, y0], [x1, y1])
+            ax.plot(*edge, marker="X", ms=11, color=color, mec="black", clip_on=False, zorder=6)
+            style.note(ax, edge[0], edge[1], f"leaves at step {j}", color=color)
+    return any(out.any() for out in sides)
 
 
 def batch_losses(histories, ax=None, *, per: str = "epoch", title: str | None = None):
@@ -551,20 +564,26 @@ def batch_losses(histories, ax=None, *, per: str = "epoch", title: str | None = 
         raise TypeError("histories must be a History or a non-empty dict label -> History")
     per = check.choice("per", per, ("epoch", "step"))
     ax = _axes(ax)
-    for label, h in histories.items():
+    ceiling = 0.0
+    for i, (label, h) in enumerate(histories.items()):
         h = _check_history(h, f"histories[{label!r}]")
         if not h.batch_loss:
             raise ValueError(f"histories[{label!r}] has no minibatch losses")
         steps = np.arange(1, len(h.batch_loss) + 1)
         x = steps / h.steps_per_epoch if per == "epoch" else steps
-        y, _ = clip_values(h.batch_loss, _ceiling(h, ("train_loss",)))
-        ax.plot(x, y, lw=0.9, alpha=0.85, label=f"{label} ({h.steps_per_epoch} steps/epoch)")
+        top = _ceiling(h, ("train_loss",))
+        y, _ = clip_values(h.batch_loss, top)
+        kw = style.series(i, len(histories))
+        kw.update(lw=1.0 + 0.6 * (i == 0), marker=None)  # thousands of points: lines only
+        (line,) = ax.plot(x, y, alpha=0.85, label=f"{label} ({h.steps_per_epoch} steps/epoch)",
+                          **kw)
+        style.track(ax, line, x, h.batch_loss)
+        ceiling = max(ceiling, top)
     ax.set_xlabel("epoch" if per == "epoch" else "update step")
     ax.set_ylabel("minibatch loss")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, ceiling)
     ax.set_title(title if title is not None else "loss of each minibatch")
-    ax.legend(fontsize="x-small")
-    return ax
+    return style.finish(ax, legend=True, epochs="x" if per == "epoch" else None, loc="outside")
 
 
 def lr_sweep_curve(sweep, ax=None, *, title: str | None = None):
@@ -584,23 +603,25 @@ def lr_sweep_curve(sweep, ax=None, *, title: str | None = None):
     diverged = np.array([h.diverged for h in sweep.histories], dtype=bool)
     for values, color, label in ((train, TRAIN_COLOR, "train"), (val, VAL_COLOR, "validation")):
         y, bad = clip_values(values, ceiling)
-        ax.plot(lrs[~bad], y[~bad], marker="o", ms=4, color=color, label=f"final {label} loss")
+        ax.plot(lrs[~bad], y[~bad], marker="o" if label == "train" else "s", ms=6, color=color,
+                ls="-" if label == "train" else "--", label=f"final {label} loss")
     if diverged.any():  # one cross per run that fit stopped as diverged
-        ax.plot(lrs[diverged], np.full(diverged.sum(), ceiling), marker="X", ms=9, color=BAD_COLOR,
-                ls="none", label="diverged", clip_on=False)
+        ax.plot(lrs[diverged], np.full(diverged.sum(), ceiling), marker="X", ms=11,
+                color=BAD_COLOR, mec="black", ls="none", label="diverged", clip_on=False)
     above = ~diverged & (~np.isfinite(val) | (val > ceiling))  # finished, but ended off the plot
     for lr, v in zip(lrs[above], val[above]):
-        ax.plot([lr], [ceiling], marker="^", ms=8, color=VAL_COLOR, ls="none", clip_on=False)
+        ax.plot([lr], [ceiling], marker="^", ms=9, color=VAL_COLOR, mec="black", ls="none",
+                clip_on=False)
         mark_true_value(ax, lr, ceiling, v, prefix="val ", left=True)
     if sweep.best_lr is not None:
-        ax.axvline(sweep.best_lr, color="grey", ls=":", label=f"best: {sweep.best_lr:.2g}")
+        ax.axvline(sweep.best_lr, color=style.GREY, ls=":", lw=1.8,
+                   label=f"best: {sweep.best_lr:.2g}")
     ax.set_xscale("log")
     ax.set_ylim(0, ceiling)
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("loss after training")
     ax.set_title(title if title is not None else "where each learning rate ends up")
-    ax.legend(fontsize="x-small")
-    return ax
+    return style.finish(ax, legend=True)
 
 
 def path_losses(paths, ax=None, *, title: str | None = None):
@@ -612,17 +633,19 @@ def path_losses(paths, ax=None, *, title: str | None = None):
     if not isinstance(paths, dict) or not paths:
         raise TypeError("paths must be an OptimizerPath or a non-empty dict label -> path")
     ax = _axes(ax)
-    for label, p in paths.items():
+    for i, (label, p) in enumerate(paths.items()):
         if not isinstance(p, OptimizerPath):
             raise TypeError(f"paths[{label!r}] must be an OptimizerPath, got {type(p).__name__}")
-        y = np.where(np.isfinite(p.losses), p.losses, np.nan)
-        ax.plot(np.arange(len(y)), np.clip(y, 1e-12, 1e12), lw=1.6, label=str(label))
+        y = np.asarray(p.losses, dtype=float)
+        drawn = np.clip(np.where(np.isfinite(y), y, 1e12), 1e-12, 1e12)
+        (line,) = ax.plot(np.arange(len(y)), drawn, label=str(label),
+                          **style.series(i, len(paths)))
+        style.track(ax, line, np.arange(len(y)), y)  # a blow-up to inf is marked at the top
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("loss (log scale)")
     ax.set_title(title if title is not None else "loss along the path")
-    ax.legend(fontsize="x-small")
-    return ax
+    return style.finish(ax, legend=True, epochs="x", loc="outside")
 
 
 def activation_shapes(ax=None, *, names=("relu", "leaky_relu", "sigmoid", "tanh", "gelu"),
@@ -640,19 +663,18 @@ def activation_shapes(ax=None, *, names=("relu", "leaky_relu", "sigmoid", "tanh"
     check.boolean("derivative", derivative)
     ax = _axes(ax)
     x = torch.linspace(-4, 4, 401, requires_grad=True)
-    for name in names:
+    for i, name in enumerate(names):  # later lines thinner and on top: ReLU shows under GELU
         y = ACTIVATIONS[name]()(x)
         if derivative:
             (y,) = torch.autograd.grad(y.sum(), x)
-        ax.plot(x.detach(), y.detach(), lw=2, label=name)
-    ax.axhline(0, color="grey", lw=0.6)
-    ax.axvline(0, color="grey", lw=0.6)
+        ax.plot(x.detach(), y.detach(), label=name, **style.series(i, len(names)))
+    ax.axhline(0, color=style.GREY, lw=0.6, zorder=1)
+    ax.axvline(0, color=style.GREY, lw=0.6, zorder=1)
     ax.set_xlabel("input to the unit")
     ax.set_ylabel("slope" if derivative else "output")
     ax.set_title(title if title is not None else ("slope (derivative)" if derivative
                                                   else "activation functions"))
-    ax.legend(fontsize="x-small")
-    return ax
+    return style.finish(ax, legend=True, loc="outside")
 
 
 # ---- sweeps ----
@@ -682,21 +704,27 @@ def seed_bands(groups, ax=None, *, key: str = "val_loss", runs: bool = True,
     ax = _axes(ax)
     everything = [h for hs in groups.values() for h in hs]
     ceiling = max(_ceiling(h, (key,)) for h in everything) if key.endswith("loss") else math.inf
-    for label, band in bands.items():
-        (line,) = ax.plot(band.epoch, np.minimum(band.mean, ceiling), lw=2,
-                          label=f"{label} ({int(band.count.max())} seeds)")
+    for i, (label, band) in enumerate(bands.items()):
+        kw = style.series(i, len(bands))
+        (line,) = ax.plot(band.epoch, np.minimum(band.mean, ceiling),
+                          label=f"{label} ({int(band.count.max())} seeds)", **kw)
+        style.track(ax, line, band.epoch, band.mean)
         ax.fill_between(band.epoch, np.minimum(band.mean - band.std, ceiling),
                         np.minimum(band.mean + band.std, ceiling), color=line.get_color(),
                         alpha=0.25, lw=0)
         for h in groups[label] if runs else ():
             y, _ = clip_values(getattr(h, key), ceiling)
-            ax.plot(h.epoch, y, color=line.get_color(), lw=0.6, alpha=0.35)
+            (seed,) = ax.plot(h.epoch, y, color=line.get_color(), ls=kw["ls"], lw=0.7,
+                              alpha=0.35)
+            style.track(ax, seed, h.epoch, getattr(h, key), label_value=False)
+    if math.isfinite(ceiling) and any(max(getattr(h, key), default=0) > ceiling
+                                      for h in everything):
+        ax.set_ylim(top=ceiling)
     ax.set_xlabel("epoch")
     ax.set_ylabel(key.replace("_", " "))
     ax.set_title(title if title is not None
                  else f"{key.replace('_', ' ')}: mean ± 1 std over seeds")
-    ax.legend(fontsize="x-small")
-    return ax
+    return style.finish(ax, legend=True, epochs="x", loc="outside")
 
 
 def lr_sweep_curves(sweep, ax=None, *, key: str = "train_loss", title: str | None = None):
@@ -718,15 +746,21 @@ def lr_sweep_curves(sweep, ax=None, *, key: str = "train_loss", title: str | Non
     for lr, h in zip(lrs, hists):
         y, bad = clip_values([h.initial.get(key, math.nan)] + list(getattr(h, key)), ceiling)
         x = [0] + list(h.epoch)
-        ax.plot(x, y, color=cmap(norm(lr)), lw=1.2)
-        if bad.any():
+        ax.plot(x, y, color=cmap(norm(lr)), lw=1.4)
+        if bad.any():  # a cross where it leaves the plot, and what it reached
             j = int(np.argmax(bad))
-            ax.plot([x[j]], [y[j]], marker="X", ms=8, color=BAD_COLOR, ls="none")
-    ax.figure.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="learning rate")
+            ax.plot([x[j]], [y[j]], marker="X", ms=10, color=BAD_COLOR, mec="black", ls="none",
+                    clip_on=False, zorder=6)
+            true = ([h.initial.get(key, math.nan)] + list(getattr(h, key)))[j]
+            mark_true_value(ax, x[j], y[j], true, prefix=f"lr {lr:.2g}: ")
+    bar = ax.figure.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax,
+                             label="learning rate")
+    bar.ax.tick_params(labelsize=style.SMALL_PT)
+    bar.ax.yaxis.label.set_fontsize(style.TEXT_PT)
     ax.set_xlabel("epoch")
     ax.set_ylabel(key.replace("_", " "))
     ax.set_title(title if title is not None else f"{len(hists)} learning rates trained at once")
-    return ax
+    return style.finish(ax, epochs="x")
 
 
 def pbt_lrs(result, ax=None, *, title: str | None = None):
@@ -741,18 +775,20 @@ def pbt_lrs(result, ax=None, *, title: str | None = None):
     ax = _axes(ax)
     for i, h in enumerate(hists):
         best = i == result.best
-        ax.step(h.epoch, h.lr, where="post", lw=2.5 if best else 1, alpha=1 if best else 0.6,
-                color="black" if best else None, label="best member" if best else None)
+        kw = style.series(i, len(hists))
+        ax.step(h.epoch, h.lr, where="post", lw=3 if best else 1.2, alpha=1 if best else 0.6,
+                color="black" if best else kw["color"], ls="-" if best else kw["ls"],
+                label="best member" if best else None, zorder=3 if best else 2)
     for e in events:
-        ax.plot([e["epoch"] + 1], [e["lr_after"]], "o", ms=4, color=BAD_COLOR)
+        ax.plot([e["epoch"] + 1], [e["lr_after"]], "o", ms=6, color=BAD_COLOR, mec="black",
+                zorder=4)
     if events:
-        ax.plot([], [], "o", ms=4, color=BAD_COLOR, label="copied a better member")
+        ax.plot([], [], "o", ms=6, color=BAD_COLOR, mec="black", label="copied a better member")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate (log scale)")
     ax.set_title(title if title is not None else "population-based training: learning rates")
-    ax.legend(fontsize="x-small")
-    return ax
+    return style.finish(ax, legend=True, epochs="x", loc="outside")
 
 
 def pbt_losses(runs, ax=None, *, key: str = "val_loss", title: str | None = None):
@@ -760,7 +796,7 @@ def pbt_losses(runs, ax=None, *, key: str = "val_loss", title: str | None = None
 
     ``runs`` maps a label to a PBT result, e.g. the same population trained with and without
     exploitation. Each run gets its median over the members as a thick line and every member
-    as a thin one, in a fixed colour (blue, orange, green, purple, in the order given): with
+    as a thin one, in a fixed colour (blue, orange, green, vermillion, in the order given): with
     exploitation the weak members drop onto the good ones at the exploit steps; without it
     they stay where they were. A member that diverged counts at the top of the plot for the
     rest of the run.
@@ -782,19 +818,26 @@ def pbt_losses(runs, ax=None, *, key: str = "val_loss", title: str | None = None
     key = check.choice("key", key, ("train_loss", "val_loss"))
     ax = _axes(ax)
     ceiling = max(_ceiling(h, (key,)) for r in runs.values() for h in r.histories)
+    members = []
     for i, (label, result) in enumerate(runs.items()):
+        kw = style.series(i, len(runs))
         color = RUN_COLORS[i % len(RUN_COLORS)]
         curves = [clip_values(getattr(h, key), ceiling)[0] for h in result.histories]
         length = max(len(c) for c in curves)
         table = np.array([np.pad(c, (0, length - len(c)), mode="edge") for c in curves])
         median = np.median(table, axis=0)  # (epochs,) over the members
-        ax.plot(np.arange(1, length + 1), median, color=color, lw=2.5,
-                label=f"{label}: median (final {median[-1]:.3g})")
-        for c in curves:
-            ax.plot(np.arange(1, len(c) + 1), c, color=color, lw=0.8, alpha=0.45)
+        ax.plot(np.arange(1, length + 1), median, color=color, lw=3, ls=kw["ls"], zorder=3,
+                label=f"{label}: median (final {style.number(median[-1])})")
+        for h, c in zip(result.histories, curves):
+            x = np.arange(1, len(c) + 1)
+            (line,) = ax.plot(x, c, color=color, lw=0.9, ls=kw["ls"], alpha=0.45)
+            members.append((line, x, getattr(h, key)))
+    if any(max(v, default=0) > ceiling or not np.isfinite(v).all() for _, _, v in members):
+        ax.set_ylim(top=ceiling)
+    for line, x, values in members:  # a member above the plot is marked where it leaves
+        style.track(ax, line, x, values, label_value=False)
     ax.set_xlabel("epoch")
     ax.set_ylabel(key.replace("_", " "))
     name = "training loss" if key == "train_loss" else "validation loss"
     ax.set_title(title if title is not None else f"every member's {name}")
-    ax.legend(fontsize="x-small")
-    return ax
+    return style.finish(ax, legend=True, epochs="x", loc="outside")

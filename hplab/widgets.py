@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from . import _style as style
 from . import _validate as check
 from . import plots
 from .data import DATASETS, REGRESSION, Data, load_dataset
@@ -264,6 +265,13 @@ def _val_band(ax, runs: list) -> None:
     ax.set_title(f"loss (band: {len(runs)} seeds)")
 
 
+def _evidence_html(d: Diagnosis) -> str:
+    """The numbers behind a verdict as a folded table of plain words and thresholds."""
+    rows = [(w, "none" if v is None else v, rule) for w, v, rule in style.evidence_rows(d)]
+    return ("<details><summary>the numbers behind this verdict</summary>"
+            + style.table_html(rows, ("measured", "value", "compared with")) + "</details>")
+
+
 def _fix_title(ax) -> None:
     """Pin the title just above the Axes: matplotlib otherwise measures every tick label to place
     it, which is a large share of the drawing time of a small figure."""
@@ -319,9 +327,9 @@ class Dashboard:
     PANELS: tuple = ("loss", "metric", "model", "health")
     PRESETS: dict = {}
     VALUES: dict = {}
-    FIGSIZE = (13.0, 3.2)
-    BOTTOM = 0.15  # room under the Axes (more is added for the static caption)
-    DPI = 72
+    FIGSIZE = (11.5, 3.4)  # inches at DPI: as wide as the notebook's output area
+    BOTTOM = 0.17  # room under the Axes (more is added for the static caption)
+    DPI = style.DPI  # displayed pixels per inch; drawn style.RETINA times as sharp
 
     def __init__(self, *, live: bool = True, **values):
         config = check_config({**self.VALUES, **values})
@@ -336,11 +344,12 @@ class Dashboard:
         self.last_seconds = 0.0  # control change -> finished figure, last run
         self._cache: dict = {}
         self._busy = False
-        self.figure = Figure(figsize=self.FIGSIZE, dpi=self.DPI)
+        self.figure = Figure(figsize=self.FIGSIZE, dpi=self.DPI * style.RETINA)
         self.axes = dict(zip(self.PANELS, self.figure.subplots(1, len(self.PANELS))))
         self.figure.subplots_adjust(left=0.05, right=0.99, top=0.86, bottom=self.BOTTOM,
                                     wspace=0.28)
-        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.image = W.Image(format="png", width=str(self.width_px),  # shown at half its pixels
+                             layout=W.Layout(max_width="100%", height="auto"))
         self.status = W.HTML()
         self.image.add_class("hplab-figure")  # stable hooks for the browser tests
         self.status.add_class("hplab-diagnosis")
@@ -400,8 +409,13 @@ class Dashboard:
             self._draw_final()
 
     def png(self) -> bytes:
-        """The current figure as PNG bytes."""
+        """The current figure as PNG bytes (``style.RETINA`` pixels per displayed pixel)."""
         return render_png(self.figure)
+
+    @property
+    def width_px(self) -> int:
+        """The figure's displayed width in screen pixels."""
+        return round(self.FIGSIZE[0] * self.DPI)
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -449,7 +463,7 @@ class Dashboard:
             return self.png()
         text = "\n".join(textwrap.wrap(self.caption(self.last_result), 160))
         self.figure.subplots_adjust(bottom=0.33)
-        note = self.figure.text(0.01, 0.02, text, fontsize=9, va="bottom", ha="left")
+        note = self.figure.text(0.01, 0.02, text, fontsize=style.SMALL_PT, va="bottom", ha="left")
         try:
             return self.png()
         finally:
@@ -462,14 +476,14 @@ class Dashboard:
             ax.cla()
             self._draw_panel(panel, ax, r, self.ghost)
             _fix_title(ax)
-        self.figure.suptitle(f"{self.TITLE}: {r.diagnosis.label}", fontsize=11, x=0.01, ha="left",
-                             color="black" if r.diagnosis.label == "good" else "tab:red")
+        self.figure.suptitle(f"{self.TITLE}: {r.diagnosis.label}", fontsize=style.TEXT_PT, x=0.01,
+                             ha="left", color="black" if r.diagnosis.label == "good" else style.BAD)
         self.image.value = self.png()
         d = r.diagnosis
         self.status.value = (f"<div style='max-width:900px'><b>{html.escape(d.label.upper())}</b>: "
                              f"{html.escape(d.explanation)}<br><i>Next:</i> "
                              f"{html.escape(d.advice)}<br><span style='color:grey'>"
-                             f"{html.escape(self.facts(r))}</span></div>")
+                             f"{html.escape(self.facts(r))}</span>{_evidence_html(d)}</div>")
 
     def _draw_live(self, hist: History):
         ax = self.axes.get("loss")
@@ -531,21 +545,36 @@ class Dashboard:
         first = [w for k, w in self.controls.items() if not self.ESSENTIAL or k in self.ESSENTIAL]
         rest = [w for k, w in self.controls.items() if self.ESSENTIAL and k not in self.ESSENTIAL]
         self.more = None  # the folded knobs, closed until the learner opens them
-        if rest:
-            self.more = W.Accordion(children=[W.VBox(rest)], titles=(f"more knobs ({len(rest)})",),
-                                    selected_index=None)
-        knobs = W.VBox(first + ([self.more] if rest else []) + [W.HBox([train, reset])],
-                       layout=W.Layout(min_width="340px"))
-        return W.VBox(top + [W.HBox([knobs, W.VBox([self.image, self.status])])])
+        wrap = dict(layout=W.Layout(flex_flow="row wrap"))  # knobs in rows above the figure,
+        if rest:                                             # so the figure gets the full width
+            self.more = W.Accordion(children=[W.HBox(rest, **wrap)],
+                                    titles=(f"more knobs ({len(rest)})",), selected_index=None)
+        knobs = [W.HBox(first, **wrap)] + ([self.more] if rest else []) + [W.HBox([train, reset])]
+        return W.VBox(top + knobs + [self.image, self.status])
 
     def _repr_mimebundle_(self, **kwargs):
-        """Live widgets where a widget front end exists; a plain picture everywhere else."""
+        """Live widgets where a widget front end exists; everywhere else (a notebook exported to
+        HTML, a repository page) the last figure and its verdict, as HTML and as a picture."""
         bundle = self.view._repr_mimebundle_(**kwargs) or {}
         bundle = dict(bundle)
-        bundle["image/png"] = self.static_png()
+        png = self.static_png()
+        bundle["image/png"] = png
         r = self.last_result
         bundle["text/plain"] = self.caption(r) if r is not None else self.TITLE
+        bundle["text/html"] = self.static_html(png)  # sized for the screen, verdict under it
         return bundle
+
+    def static_html(self, png: bytes | None = None) -> str:
+        """The last figure and verdict as a self-contained HTML block (no widgets needed)."""
+        import base64
+
+        png = self.static_png() if png is None else png
+        src = base64.b64encode(png).decode("ascii")
+        verdict = self.status.value if self.last_result is not None else ""
+        return (f"<div class='hplab-static'><b>{html.escape(self.TITLE)}</b><br>"
+                f"<img src='data:image/png;base64,{src}' width='{self.width_px}' "
+                f"style='max-width:100%;height:auto' alt='{html.escape(self.TITLE)}: last run'>"
+                f"{verdict}</div>")
 
 
 # ----------------------------------------------------------------------------- the dashboards
@@ -653,7 +682,9 @@ def compare_configs(runs: dict, *, base: dict | None = None):
     import matplotlib.pyplot as plt
 
     k = len(results)
-    fig, axes = plt.subplots(2, k, figsize=(3.2 * k, 5.4), squeeze=False, layout="constrained")
+    with style.course_style():  # as wide as the notebook, whatever the number of columns
+        fig, axes = plt.subplots(2, k, figsize=(style.WIDTH, 5.8), squeeze=False,
+                                 layout="constrained", dpi=style.DPI)
     for j, (name, r) in enumerate(results.items()):
         verdict = " + ".join([r.diagnosis.label, *r.diagnosis.also])  # e.g. slow + underfitting
         plots.loss_curves(r.history, axes[0, j], title=f"{name}\n-> {verdict}", legend=j == 0)
