@@ -23,6 +23,7 @@ from .storage import (
     ENV,
     HOST,
     MAX_RETRY,
+    _log,
     dead_local_worker,
     is_outage,
     open_storage,
@@ -366,11 +367,22 @@ def _fill(study, objective, target, callbacks, epoch_budget=None):
     worker was a process on this machine); while the database cannot be reached, wait and retry
     with back-off (``storage.retrying``), then go on with this worker's share.
     """
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
+
     current = {}
 
     def tracked(trial):
         current["id"] = trial._trial_id
-        return objective(trial)
+        try:
+            value = objective(trial)
+        except UpdateFinishedTrialError:
+            current["taken_over"] = True
+            raise
+        if study._storage.get_trial(trial._trial_id).state != TrialState.RUNNING:
+            current["taken_over"] = True
+            raise UpdateFinishedTrialError(f"trial {trial.number} was taken over")
+        return value
 
     def step():
         _fail_dead_workers(study)
@@ -387,6 +399,11 @@ def _fill(study, objective, target, callbacks, epoch_budget=None):
         try:
             study.optimize(tracked, n_trials=target - done - busy, callbacks=callbacks)
         except Exception as e:
+            if current.get("taken_over"):  # its heartbeats stopped reaching the database (an
+                # outage longer than the grace period): another worker failed it and queued it
+                _log.warning("trial %s was taken over by another worker; going on",
+                             current["id"])
+                return False
             if current and is_outage(e):  # this worker's trial was cut off: run it again
                 retrying(_fail_and_retry, study, current["id"], cut_off=True)
             raise
