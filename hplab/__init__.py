@@ -27,9 +27,11 @@ from .train import (
     OPTIMIZERS,
     SCHEDULES,
     Callback,
+    CSVLogger,
     EarlyStopping,
     History,
     LambdaCallback,
+    ModelCheckpoint,
     dead_unit_fraction,
     evaluate,
     fit,
@@ -40,7 +42,8 @@ from .train import (
 
 __all__ = [
     "ACTIVATIONS", "DATASETS", "OPTIMIZERS", "SCHEDULES",
-    "Callback", "Data", "Diagnosis", "EarlyStopping", "History", "LambdaCallback", "Split",
+    "Callback", "CSVLogger", "Data", "Diagnosis", "EarlyStopping", "History", "LambdaCallback",
+    "ModelCheckpoint", "Split",
     "count_parameters", "dead_unit_fraction", "diagnose", "evaluate", "fit", "load_dataset",
     "make_optimizer", "make_schedule", "mlp", "schedule_lrs",
     "fit_many", "fit_seeds", "lr_sweep", "pbt", "seed_band",

@@ -541,21 +541,29 @@ def _score(model: nn.Module, split: Split, task, batch_size: int = EVAL_BATCH_SI
     return loss, metric_value(task, out, split.y)
 
 
-def evaluate(model: nn.Module, data: Data, split: str = "val") -> dict:
+def evaluate(model: nn.Module, data: Data, split: str = "val", *, metric=None, loss=None,
+             class_weight=None, batch_size: int = EVAL_BATCH_SIZE) -> dict:
     """Loss and metric of ``model`` on one split: ``{"loss": ..., "metric": ...}``.
 
-    The metric is accuracy for classification and R² for regression. Reading the test split
+    The metric is accuracy for classification and R² for regression unless ``metric`` names
+    another (as in :func:`fit`, like ``loss`` and ``class_weight``). The split moves to the
+    model's device and is scored ``batch_size`` examples at a time. Reading the test split
     counts as one look at it (``data.test_reads``).
     """
     _check_model_data(model, data)
+    batch_size = check.integer("batch_size", batch_size, low=1)
     part = data.split(split)
+    first = next(model.parameters(), None)
+    device = first.device if first is not None else torch.device("cpu")
+    part = Split(part.X.to(device), part.y.to(device))
+    objective = Objective(data, loss, metric, class_weight, device=device)
     was_training = model.training
     model.eval()
     try:
-        loss, metric = _score(model, part, data.task)
+        loss, value = _score(model, part, objective, batch_size)
     finally:
         model.train(was_training)
-    return {"loss": loss, "metric": metric}
+    return {"loss": loss, "metric": value}
 
 
 def _check_model_data(model, data):
@@ -1139,6 +1147,7 @@ def _run(model, data, moved, opt, sched, hist, callbacks, batch_size, epochs, se
                             val_metric=vmetric0)
         hist.baseline = objective.baseline(train, val)
         before = prediction_summary(task, out, val.y)
+        hist.predictions = _with_start({}, before)  # the start, kept in checkpoints for a resume
     else:
         first = state["epoch"] + 1
         gen.set_state(state["generator"])

@@ -363,3 +363,23 @@ def test_gradient_tracking_covers_conv_layers_too():
     hist = hplab.fit(_cnn(), data, epochs=2, track_gradients=True)
     assert len(hist.grad_norms[0]) == 2  # the conv kernel and the Linear layer
     assert all(g > 0 for g in hist.grad_norms[0])
+
+
+def test_a_resumed_run_keeps_the_predictions_at_the_start(tmp_path):
+    data = hplab.load_dataset("moons", seed=0)
+    straight = hplab.fit(hplab.mlp(2, 2, seed=0), data, epochs=4)
+    path = tmp_path / "c.pt"
+    hplab.fit(hplab.mlp(2, 2, seed=0), data, epochs=2,
+              callbacks=[ModelCheckpoint(path, save_best_only=False)])
+    resumed = hplab.fit(hplab.mlp(2, 2, seed=0), data, epochs=4, resume_from=path)
+    assert resumed.predictions == pytest.approx(straight.predictions)
+    assert "start_top_class_share" in resumed.predictions
+
+
+def test_evaluate_takes_the_metric_of_the_run():
+    data = _imbalanced()
+    model = hplab.mlp(5, 2, seed=0)
+    hist = hplab.fit(model, data, epochs=3, metric="balanced_accuracy")
+    scores = hplab.evaluate(model, data, metric="balanced_accuracy", batch_size=7)
+    assert scores["metric"] == pytest.approx(hist.val_metric[-1])
+    assert scores["loss"] == pytest.approx(hist.val_loss[-1], rel=1e-5)
