@@ -64,16 +64,28 @@ def test_00_a_batch_larger_than_the_training_set_is_refused_and_the_playground_k
     assert dash.error is None
 
 
+def _in_view(widget, *, open_only=True):
+    """Every widget under ``widget``; with ``open_only``, none inside a closed Accordion."""
+    import ipywidgets as W
+
+    found = [widget]
+    if open_only and isinstance(widget, W.Accordion) and widget.selected_index is None:
+        return found
+    for child in getattr(widget, "children", ()):
+        found += _in_view(child, open_only=open_only)
+    return found
+
+
 def test_00_the_playground_opens_with_the_essential_knobs_and_folds_the_rest():
     dash = widgets.Playground(live=False)
     assert set(dash.controls) == set(widgets.Playground.KNOBS)   # every knob still reachable
-    knobs = dash.view.children[-1].children[0].children
-    shown = [w for w in knobs if w in dash.controls.values()]
-    assert len(shown) == len(widgets.Playground.ESSENTIAL) <= 10
+    visible = _in_view(dash.view)
+    shown = {k for k, w in dash.controls.items() if any(w is v for v in visible)}
+    assert shown == set(widgets.Playground.ESSENTIAL) and len(shown) <= 10
     assert dash.more is not None and dash.more.selected_index is None   # folded at first
-    folded = dash.more.children[0].children
-    assert len(shown) + len(folded) == len(widgets.Playground.KNOBS)
-    assert dash.controls["momentum"] in folded and dash.controls["lr"] in shown
+    everything = _in_view(dash.view, open_only=False)
+    assert all(any(w is v for v in everything) for w in dash.controls.values())
+    assert "momentum" not in shown and "lr" in shown
     dash.controls["weight_decay"].value = 1e-3   # a folded knob still retrains
     assert dash.last_result.config["weight_decay"] == 1e-3
 
