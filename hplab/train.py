@@ -2,10 +2,13 @@
 
 Batches are sliced from tensors already in memory (no DataLoader), the optimizers and schedules
 are PyTorch's own, and a run that blows up ends quietly with ``status="diverged"`` at the
-minibatch where it happened (see :func:`fit` for the rule). For the
-networks ``mlp`` builds, the gradients come from the hand-written backward pass in
-``hplab.backprop`` and the optimizer runs PyTorch's fused kernel; any other model goes through
-autograd. Both give the same numbers up to float rounding (tests/test_backprop.py).
+minibatch where it happened (see :func:`fit` for the rule). For the networks ``mlp`` builds,
+trained on the CPU with the standard loss, the gradients come from the hand-written backward
+pass in ``hplab.backprop`` and the optimizer runs PyTorch's fused kernel; any other model, a
+loss or class weights of one's own, scaled regression targets or another device go through
+autograd. Both give the same numbers up to float rounding (tests/test_backprop.py). Callbacks
+(:class:`EarlyStopping`, :class:`CSVLogger`, :class:`ModelCheckpoint`) follow Keras' names, and
+``fit(..., resume_from=path)`` continues a run from a checkpoint.
 
     >>> import hplab
     >>> data = hplab.load_dataset("moons", seed=0)

@@ -305,8 +305,8 @@ def test_fit_on_float64_features_and_int32_labels_beats_the_majority_class(seed)
 def test_fit_on_a_1d_float_target_beats_the_mean_predictor(seed):
     X, y = load_diabetes(return_X_y=True)  # y: 1-D float64, in its own units (25 to 346)
     data = Data.from_arrays(X, y, seed=seed)
-    hist = hplab.fit(hplab.mlp(data.n_features, data.n_outputs, seed=seed), data, epochs=30,
-                     lr=1e-2, seed=seed)
+    hist = hplab.fit(hplab.mlp(data.n_features, data.n_outputs, seed=seed), data, epochs=10,
+                     lr=1e-2, seed=seed)  # fit scales the target, so 30 epochs would overfit
     assert hist.metric_name == "r2" and hist.val_metric[-1] > 0.2  # the mean predictor scores 0
 
 
