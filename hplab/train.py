@@ -1240,7 +1240,7 @@ def _run(model, data, moved, opt, sched, hist, callbacks, batch_size, epochs, se
 
 def _check_output(out: torch.Tensor, data: Data) -> None:
     """The model's output must have one column per class (or target): say so before PyTorch does."""
-    want = data.n_outputs
+    want = data.n_outputs or (out.shape[1] if out.dim() == 2 else 1)  # a Data built by hand
     if out.dim() != 2 or out.shape[1] != want:
         what = (f"one logit per class ({want} classes; a binary model needs 2 outputs, not 1)"
                 if data.task == CLASSIFICATION else f"one output per target ({want})")

@@ -383,3 +383,17 @@ def test_evaluate_takes_the_metric_of_the_run():
     scores = hplab.evaluate(model, data, metric="balanced_accuracy", batch_size=7)
     assert scores["metric"] == pytest.approx(hist.val_metric[-1])
     assert scores["loss"] == pytest.approx(hist.val_loss[-1], rel=1e-5)
+
+
+def test_diagnose_never_calls_a_regression_model_no_better_than_the_mean_good():
+    labels = []
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        X, y = rng.normal(size=(600, 4)), rng.normal(size=(600, 2))  # targets unrelated to X
+        data = hplab.Data.from_arrays(X, y, task="regression", seed=seed)
+        hist = hplab.fit(hplab.mlp(4, 2, depth=4, width=128, seed=seed), data, lr=3e-3,
+                         epochs=40, early_stopping=hplab.EarlyStopping(patience=3))
+        assert hist.baseline["val_metric"] == pytest.approx(0.0, abs=0.05)
+        labels.append(hplab.diagnose(hist).label)
+    assert "good" not in labels  # before, seeds 2 and 3 were "good"
+    assert set(labels) <= {"trivial", "underfitting"} and "trivial" in labels
