@@ -900,7 +900,8 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
         resume_from: a file written by :class:`ModelCheckpoint`: the model, optimizer, schedule,
             random state and History are restored and training continues with the next epoch
             up to ``epochs``; the returned History holds the earlier epochs too. The other
-            settings should be those of the first run.
+            settings should be those of the first run. The file is unpickled: load only
+            checkpoints you made or trust.
         track_gradients: record the weight-gradient norm of every layer with a weight matrix or
             kernel (Linear, Conv, ..., see :func:`weight_layers`), averaged over each epoch.
         track_dead_units: record the share of dead ReLU units (or channels) per epoch.
