@@ -34,6 +34,7 @@ from .diagnose import Diagnosis, diagnose
 from .models import ACTIVATIONS, mlp
 from .train import OPTIMIZERS, SCHEDULES, Callback, EarlyStopping, History, evaluate, fit
 
+HIDE_STATIC = "<style>.hplab-static {display: none}</style>"  # in the live view only
 LIVE_FIRST = 0.3     # seconds of training before the first live frame (quick runs draw none)
 LIVE_INTERVAL = 0.5  # seconds between later live frames
 N_SAMPLES = 1000      # generated sets: 600 train / 200 validation / 200 test
@@ -286,8 +287,8 @@ def render_png(figure: Figure) -> bytes:
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     buf = io.BytesIO()
-    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-        buf, format="png", compress_level=1)
+    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB").save(
+        buf, format="png", compress_level=1)  # no alpha: a sixth less to encode and to send
     return buf.getvalue()
 
 
@@ -354,6 +355,8 @@ class Dashboard:
         self.image.add_class("hplab-figure")  # stable hooks for the browser tests
         self.status.add_class("hplab-diagnosis")
         self.view = self._layout()
+        self.view.children += (W.HTML(HIDE_STATIC),)  # live widgets hide the static copy
+        self._static = None  # the display of that copy, updated after every run
         for widget in self.controls.values():
             widget.observe(self._on_change, names="value")
         self._sync_enabled()
@@ -484,6 +487,7 @@ class Dashboard:
                              f"{html.escape(d.explanation)}<br><i>Next:</i> "
                              f"{html.escape(d.advice)}<br><span style='color:grey'>"
                              f"{html.escape(self.facts(r))}</span>{_evidence_html(d)}</div>")
+        self._update_static()
 
     def _draw_live(self, hist: History):
         ax = self.axes.get("loss")
@@ -500,6 +504,7 @@ class Dashboard:
         self.status.value = ("<div style='color:#b00020;font-weight:bold'>This run could not start: "
                              f"{html.escape(self.error)}</div><div>Change the setting and the "
                              "dashboard trains again.</div>")
+        self._update_static()
 
     # -- wiring --------------------------------------------------------------------------
 
@@ -568,13 +573,31 @@ class Dashboard:
         """The last figure and verdict as a self-contained HTML block (no widgets needed)."""
         import base64
 
-        png = self.static_png() if png is None else png
+        png = self.image.value if png is None else png
         src = base64.b64encode(png).decode("ascii")
-        verdict = self.status.value if self.last_result is not None else ""
+        verdict = self.status.value if self.last_result is not None or self.error else ""
         return (f"<div class='hplab-static'><b>{html.escape(self.TITLE)}</b><br>"
                 f"<img src='data:image/png;base64,{src}' width='{self.width_px}' "
                 f"style='max-width:100%;height:auto' alt='{html.escape(self.TITLE)}: last run'>"
                 f"{verdict}</div>")
+
+    def _ipython_display_(self):
+        """Show the live widgets, and after them a static copy of the last figure and verdict.
+
+        The copy is what a notebook exported to HTML, or opened where widgets cannot run,
+        shows; wherever the widgets are live they hide it (``HIDE_STATIC``). It is updated
+        after every run, so an exported notebook shows the dashboard's last run.
+        """
+        from IPython.display import HTML, display
+
+        display(self.view)
+        self._static = display(HTML(self.static_html()), display_id=True)
+
+    def _update_static(self):
+        if self._static is not None:
+            from IPython.display import HTML
+
+            self._static.update(HTML(self.static_html()))
 
 
 # ----------------------------------------------------------------------------- the dashboards

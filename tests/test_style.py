@@ -340,3 +340,62 @@ def test_diagnosis_evidence_is_a_table_with_plain_words_and_thresholds(runs):
     for _, value, _ in style.evidence_rows(d):
         if isinstance(value, float) and math.isfinite(value):
             assert len(style.number(value).replace("-", "").replace(".", "")) <= 6
+
+
+# ----------------------------------------------------------------------------- static export
+
+
+def _export(nb, path):
+    """Execute ``nb`` in a fresh kernel and export it to HTML as nbconvert does."""
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    NotebookClient(nb, timeout=180, kernel_name="python3",
+                   resources={"metadata": {"path": str(path)}}).execute()
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    return body
+
+
+def _static_blocks(body):
+    """The dashboards' static copies in an exported page: (picture bytes, text) for each."""
+    import base64
+    import re
+
+    blocks = []
+    for block in re.findall(r'<div class="hplab-static">(.*?)</div>\s*</div>', body, flags=re.S):
+        pics = re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', block)
+        blocks.append(([base64.b64decode(p) for p in pics], re.sub("<[^>]+>", " ", block)))
+    return blocks
+
+
+def test_an_exported_notebook_shows_the_dashboards_last_figure_and_verdict(tmp_path):
+    """Where widgets cannot run (nbconvert's HTML, a repository page) the dashboard is not
+    blank: its last figure and verdict are there, and only the live widgets hide them."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from hplab import widgets\n"
+                                  "lab = widgets.EarlyStoppingLab(epochs=5, live=False)\nlab"),
+        nbformat.v4.new_code_cell("lab.apply_preset('too few epochs').diagnosis.label")])
+    body = _export(nb, tmp_path)
+    (block,) = _static_blocks(body)
+    pictures, text = block
+    assert len(pictures) == 1 and pictures[0].startswith(b"\x89PNG")
+    assert "SLOW" in text and "3 epochs" in text  # the last run (the preset), not the first
+    assert "the numbers behind this verdict" in text
+    hiders = body.count(".hplab-static {display: none}")
+    assert hiders >= 1 and body.index(".hplab-static {display: none}") > body.index(
+        "application/vnd.jupyter.widget-state+json")  # only the live widgets' state hides it
+
+
+@pytest.mark.slow
+def test_the_exported_first_lesson_shows_its_playground(tmp_path):
+    from pathlib import Path
+
+    import nbformat
+
+    lessons = Path(__file__).resolve().parent.parent / "lessons"
+    nb = nbformat.read(lessons / "00_start_here.ipynb", as_version=4)
+    blocks = _static_blocks(_export(nb, lessons))
+    assert blocks and all(pics and pics[0].startswith(b"\x89PNG") for pics, _ in blocks)
+    assert any("Playground" in text for _, text in blocks)

@@ -1,4 +1,5 @@
-"""Matplotlib helpers for tuning results: axis plots, plain-number log axes."""
+"""Matplotlib helpers for tuning results: axis plots, plain-number log axes, in the course style
+(:mod:`hplab._style`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import _style as style
 from .space import Choice, Int
 
 if TYPE_CHECKING:
@@ -14,20 +16,12 @@ if TYPE_CHECKING:
 
 def _log_y(ax):
     """A log y axis labelled with plain numbers (0.2, 0.5, 1, 2) instead of powers of ten."""
-    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
-
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    style.log_axis(ax, "y")
 
 
 def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 3.8))
-    return ax
+    """``ax``, or a new Axes in the course style, as wide as the notebook."""
+    return style.new_axes() if ax is None else ax
 
 
 def plot_axes(result: SearchResult, names=None, axes=None):
@@ -45,8 +39,10 @@ def plot_axes(result: SearchResult, names=None, axes=None):
             raise ValueError(f"names: {n!r} is not in the space; choose from: "
                              f"{', '.join(result.space)}")
     if axes is None:
-        _, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2), sharey=True,
-                               squeeze=False)
+        with style.course_style():  # one row as wide as the notebook
+            _, axes = plt.subplots(1, len(names), figsize=(style.WIDTH, style.HEIGHT),
+                                   sharey=True, squeeze=False, layout="constrained",
+                                   dpi=style.DPI)
         axes = axes[0]
     table = result.trials
     done = table[table["status"].isin(["completed", "early_stopped"])]
@@ -58,20 +54,25 @@ def plot_axes(result: SearchResult, names=None, axes=None):
     for ax, name in zip(axes, names):
         dim = result.space[name]
         pos = _positioner(dim, ax)
-        ax.scatter(pos(done[name]), done["val_loss"], s=22, alpha=0.75, label="trained")
+        ax.scatter(pos(done[name]), done["val_loss"], s=30, alpha=0.75, color=style.TRAIN,
+                   label="trained")
         if len(pruned):
-            ax.scatter(pos(pruned[name]), pruned["val_loss"], s=22, facecolors="none",
-                       edgecolors="grey", label="pruned (score when stopped)")
-        if len(diverged):
-            ax.scatter(pos(diverged[name]), [top * 1.1] * len(diverged), marker="x",
-                       color="crimson", label="diverged")
+            ax.scatter(pos(pruned[name]), pruned["val_loss"], s=30, marker="s", facecolors="none",
+                       edgecolors=style.GREY, label="pruned (score when stopped)")
+        if len(diverged):  # no score to plot: a cross on a band above the scores
+            ax.scatter(pos(diverged[name]), [top * 1.1] * len(diverged), marker="X", s=60,
+                       color=style.BAD, edgecolors="black", linewidths=0.5, clip_on=False,
+                       label="diverged")
         if best is not None:
-            ax.scatter(pos([best[name]]), [result.best_value], marker="*", s=160,
-                       color="gold", edgecolors="black", zorder=3, label="best")
+            ax.scatter(pos([best[name]]), [result.best_value], marker="*", s=220,
+                       color=style.VAL, edgecolors="black", zorder=3, clip_on=False,
+                       label="best")
         ax.set_xlabel(name)
     axes[0].set_ylabel("validation loss")
     _log_y(axes[0])
-    axes[0].legend(fontsize=7)
+    for ax in axes:
+        style.finish(ax)
+    style.place_legend(axes[-1], loc="outside")
     return axes
 
 
