@@ -261,8 +261,13 @@ def export(storage, path, *, study_name: str | None = None) -> Path:
             raise ValueError(f"study_name is needed: the storage holds {len(names)} studies "
                              f"({', '.join(names) or 'none'})")
         study_name = names[0]
-    optuna.copy_study(from_study_name=study_name, from_storage=opened,
-                      to_storage=f"sqlite:///{target}")
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # no "A new study created" line
+    try:
+        optuna.copy_study(from_study_name=study_name, from_storage=opened,
+                          to_storage=f"sqlite:///{target}")
+    finally:
+        optuna.logging.set_verbosity(before)
     return target
 
 
