@@ -47,6 +47,16 @@ COLORS = tuple(OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
+def class_colormap(n_classes: int):
+    """Colours for classes: two classes run from Okabe–Ito blue (dark in greyscale) through white
+    to orange (light), so a probability shades between them; more classes get one colour each."""
+    from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+
+    if n_classes == 2:
+        return LinearSegmentedColormap.from_list("hplab_classes", [TRAIN, "#FFFFFF", VAL])
+    return ListedColormap(list(COLORS) + ["#999999", "#882255"], name="hplab_classes10")
+
+
 RC = {
     "figure.dpi": DPI, "savefig.dpi": DPI, "font.size": TEXT_PT,
     "axes.titlesize": TEXT_PT, "axes.labelsize": TEXT_PT,
@@ -336,7 +346,10 @@ EVIDENCE_WORDS = {
     "spread": ("spread of predictions over spread of targets",
                "collapsed below {COLLAPSE_SPREAD}"),
     "start_spread": ("same spread before training", None),
+    "baseline_metric": ("score of the best constant guess", None),
+    "baseline_rule": ("the constant guess", None),
 }
+SHARES = ("loss_drop", "val_rise", "top_class_share", "majority_share", "start_top_class_share")
 
 
 def evidence_rows(diagnosis) -> list:
@@ -348,8 +361,9 @@ def evidence_rows(diagnosis) -> list:
     rows = []
     for key, value in diagnosis.evidence.items():
         words, rule = EVIDENCE_WORDS.get(key, (key.replace("_", " "), None))
-        rows.append((words, value if not isinstance(value, str) else value,
-                     rule.format(**limits) if rule else ""))
+        if key in SHARES and isinstance(value, (int, float)) and math.isfinite(value):
+            value = f"{value:.0%}"  # as the thresholds are written
+        rows.append((words, value, rule.format(**limits) if rule else ""))
     return rows
 
 

@@ -56,6 +56,12 @@ class Diagnosis:
         return (f"**{self.label}**{more} — {self.explanation}\n\n*Next:* {self.advice}\n\n"
                 f"<small>evidence: {facts}</small>")
 
+    def _repr_html_(self) -> str:
+        """The verdict, and its evidence as a short table of plain words and thresholds."""
+        from ._style import diagnosis_html
+
+        return diagnosis_html(self)
+
 
 def _fmt(v):
     return f"{v:.3g}" if isinstance(v, float) else str(v)

@@ -113,7 +113,8 @@ def _draw_pair(ax, h, keys, ceiling, alpha, prefix):
         values = [h.initial.get(key, math.nan)] + list(getattr(h, key))
         y, _ = clip_values(values, ceiling)
         label = f"{prefix}{key.split('_')[0]}" if alpha == 1.0 or prefix else None
-        (line,) = ax.plot(epochs, y, color=color, alpha=alpha, lw=2.2 if alpha == 1.0 else 1.6,
+        width = (3.2 if key == keys[0] else 2.0) if alpha == 1.0 else 1.6  # train shows round val
+        (line,) = ax.plot(epochs, y, color=color, alpha=alpha, lw=width,
                           ls=ls, marker=marker, ms=5, markevery=0.06, label=label,
                           zorder=z if alpha == 1.0 else 1.5)
         if not (h.diverged and key == keys[0] and alpha == 1.0):  # that one gets the red cross
@@ -224,7 +225,7 @@ def decision_boundary(model, data: Data, ax=None, *, resolution: int = 80, show_
     grid = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)  # (resolution**2, 2)
     logits = _predict(model, grid)
     k = data.n_outputs
-    cmap = "RdBu" if k == 2 else "tab10"
+    cmap = style.class_colormap(k)  # two classes: blue and orange, dark and light in grey too
     extent = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
     if k == 2:  # shade by the predicted probability of class 1; the black line is 50/50
         z = torch.softmax(logits, dim=1)[:, 1].reshape(resolution, resolution)

@@ -337,6 +337,7 @@ def test_diagnosis_evidence_is_a_table_with_plain_words_and_thresholds(runs):
     assert "upward jumps of the training loss" in page
     assert f"unstable above {hplab.diagnose.__globals__['UNSTABLE_RISE']}" in page
     assert "0.8672825694084167" not in page
+    assert d._repr_html_() == page  # what a notebook shows for a Diagnosis
     for _, value, _ in style.evidence_rows(d):
         if isinstance(value, float) and math.isfinite(value):
             assert len(style.number(value).replace("-", "").replace(".", "")) <= 6
