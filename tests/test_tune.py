@@ -365,6 +365,26 @@ def test_export_copies_a_study_that_is_still_open_with_every_trial(tmp_path, moo
     assert len(tune.load(f"sqlite:///{tmp_path / 'from_journal.db'}", "j").trials) == 2
 
 
+def test_leaderboard_names_who_ran_each_trial_and_tracks_everyones_best(tmp_path, moons):
+    url = f"sqlite:///{tmp_path / 'class.db'}"
+    tune.search(moons, SPACE, n_trials=2, epochs=2, storage=url, study_name="c")  # no name
+    tune.join(url, "c", n_trials=5, seed=1, learner="ada")
+    tune.join(url, "c", n_trials=8, seed=2, learner="grace")
+    board = tune.leaderboard(url, "c", top=4)
+    trials = tune.load(url, "c").trials.query("status == 'completed'")
+    assert board["val_loss"].tolist() == sorted(trials["val_loss"])[:4]  # best first
+    who = {t.number: t.user_attrs.get("learner") for t in _study(tmp_path / "class.db", "c").trials}
+    assert all(board.loc[n, "learner"] == (who[n] or "(no name)") for n in board.index)
+    best = tune.best_so_far(url, "c")
+    assert set(best.columns) == {"(no name)", "ada", "grace"}
+    for name in best.columns:
+        mine = trials.loc[[n for n in trials.index if (who[n] or "(no name)") == name], "val_loss"]
+        curve = best[name].dropna()
+        assert (curve.diff().dropna() <= 0).all() and curve.iloc[-1] == mine.min()
+    with pytest.raises(ValueError, match="learner must be a name of 1 to 64 characters"):
+        tune.join(url, "c", n_trials=9, learner="  ")
+
+
 def test_progress_bar_counts_trials(moons, capsys):
     tune.search(moons, SPACE, n_trials=3, epochs=1, progress=True)
     assert "3/3" in capsys.readouterr().err

@@ -33,6 +33,7 @@ from .compare import (
     pbt_table,
     top_configs,
 )
+from .leaderboard import best_so_far, leaderboard
 from .lookup import LookupTable, load_race_table
 from .race import Race, race
 from .results import FinalEvaluation, SearchResult, final_evaluation, health_check
@@ -74,8 +75,9 @@ __all__ = [
     "LookupTable", "Race",
     "SearchResult", "SeedComparison", "Uniform",
     "compare_pbt", "compare_seeds", "final_losses", "pbt_table", "top_configs",
-    "budget", "budget_table", "check_space", "export", "final_evaluation", "grid_cost", "grid_of",
-    "health_check", "join", "load", "load_race_table", "plot_axes", "race", "random_hit_chance",
+    "best_so_far", "budget", "budget_table", "check_space", "export", "final_evaluation",
+    "grid_cost", "grid_of", "health_check", "join", "leaderboard", "load", "load_race_table",
+    "plot_axes", "race", "random_hit_chance",
     "run_workers", "search", "space_from_dict", "space_to_dict", "start_worker", "trials_needed",
     "wait_for_trials", "worker_report",
 ]

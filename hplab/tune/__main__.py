@@ -30,6 +30,7 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--heartbeat", type=float, default=None,
                    help="seconds between a running trial's heartbeats (default 10)")
+    p.add_argument("--learner", default=None, help="your name on the leaderboard")
     p.add_argument("--kill-after", type=int, default=None,
                    help="SIGKILL this worker inside the trial after this many (a planned crash)")
     e = sub.add_parser("export", help="copy a study into a new SQLite file, safely")
@@ -47,7 +48,7 @@ def main(argv=None) -> int:
             return 0
         crash = () if args.kill_after is None else (KillSwitch(args.kill_after),)
         result = join(args.storage, args.study_name, n_trials=args.n_trials, seed=args.seed,
-                      heartbeat=args.heartbeat, train_callbacks=crash)
+                      heartbeat=args.heartbeat, train_callbacks=crash, learner=args.learner)
     except (ValueError, TypeError, ImportError, ConnectionError) as error:
         print(f"error: {hide_password(str(error))}", file=sys.stderr)
         return 2

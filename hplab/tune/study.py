@@ -225,7 +225,8 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
            fixed: dict | None = None, configs=None, grid_points=3, pruner: str | None = None,
            min_epochs: int = 1, reduction_factor: int = 3, n_startup_trials: int = 10,
            epoch_budget: int | None = None, progress: bool = False,
-           heartbeat: float | None = None, train_callbacks=()) -> SearchResult:
+           heartbeat: float | None = None, train_callbacks=(),
+           learner: str | None = None) -> SearchResult:
     """Search ``space`` with one of Optuna's methods; every trial trains on train, scores on val.
 
     Args:
@@ -257,6 +258,8 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
             ``fit``, such as ``tune.KillSwitch``.
         heartbeat: seconds between a running trial's heartbeats in a storage (default 10); a
             trial silent for three is taken for a dead worker's, failed, and run again.
+        learner: a name written on every trial this call runs, for a shared study's
+            leaderboard (:func:`hplab.tune.leaderboard`).
 
     Returns:
         A :class:`SearchResult` (trial table, best_params, plots, the Optuna ``study``).
@@ -325,7 +328,7 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
         if remaining > 0 and (epoch_budget is None or _spent(study) < epoch_budget):
             _fill(study, _objective(data, space, fixed, epochs, seed, pruner is not None,
                                     tuple(train_callbacks)),
-                  n_trials, callbacks, epoch_budget)
+                  n_trials, callbacks, epoch_budget, _check_learner(learner))
         if progress and remaining > 0:
             callbacks[-1].bar.close()
     return SearchResult(study, space, method=method, epochs=epochs, fixed=fixed,
@@ -360,7 +363,15 @@ def _slots(study) -> tuple[int, int]:
     return done, len(running)
 
 
-def _fill(study, objective, target, callbacks, epoch_budget=None):
+def _check_learner(learner):
+    if learner is None:
+        return None
+    if not isinstance(learner, str) or not 0 < len(learner.strip()) <= 64:
+        raise ValueError(f"learner must be a name of 1 to 64 characters, got {learner!r}")
+    return learner.strip()
+
+
+def _fill(study, objective, target, callbacks, epoch_budget=None, learner=None):
     """Run trials until the study holds ``target`` finished ones.
 
     Trials of dead workers are failed and queued to run again (by heartbeat, or at once when the
@@ -374,6 +385,8 @@ def _fill(study, objective, target, callbacks, epoch_budget=None):
 
     def tracked(trial):
         current["id"] = trial._trial_id
+        if learner is not None:
+            trial.set_user_attr("learner", learner)
         try:
             value = objective(trial)
         except UpdateFinishedTrialError:
@@ -509,13 +522,15 @@ def _load_study(storage, study_name, heartbeat=None):
 
 def join(storage=None, study_name: str = "hplab", *, n_trials: int | None = None,
          seed: int | None = None, progress: bool = False,
-         heartbeat: float | None = None, train_callbacks=()) -> SearchResult:
+         heartbeat: float | None = None, train_callbacks=(),
+         learner: str | None = None) -> SearchResult:
     """Add trials to a saved study, rebuilding its data, space and method from the storage.
 
     This is how a second process, or a second machine sharing the database, helps: each worker
     runs ``join`` (best with its own ``seed``) until the study holds ``n_trials`` finished trials
     (default: one more than it holds now). ``storage`` None reads the URL from
-    ``$HPLAB_STORAGE``; ``heartbeat`` is the seconds between a running trial's heartbeats.
+    ``$HPLAB_STORAGE``; ``heartbeat`` is the seconds between a running trial's heartbeats;
+    ``learner`` names this worker's trials on the leaderboard.
 
         HPLAB_STORAGE=sqlite:///study.db python -m hplab.tune join --study-name digits --seed 1
     """
@@ -531,7 +546,7 @@ def join(storage=None, study_name: str = "hplab", *, n_trials: int | None = None
                   grid_points=recipe["grid_points"], pruner=recipe["pruner"],
                   min_epochs=recipe["min_epochs"], reduction_factor=recipe["reduction_factor"],
                   n_startup_trials=recipe["n_startup_trials"], progress=progress,
-                  heartbeat=heartbeat, train_callbacks=train_callbacks)
+                  heartbeat=heartbeat, train_callbacks=train_callbacks, learner=learner)
 
 
 def load(storage=None, study_name: str = "hplab") -> SearchResult:
