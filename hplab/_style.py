@@ -204,7 +204,8 @@ def refresh_marks(ax) -> None:
     if ax.get_yscale() == "log" and not getattr(ax.yaxis, "_hplab_log", False):
         log_axis(ax, "y")  # made log after drawing (as a lesson may): plain labels all the same
     for artist in getattr(ax, "_hplab_marks", []):
-        artist.remove()
+        if artist.axes is not None:  # ax.cla() (a dashboard redrawing) has already taken it off
+            artist.remove()
     ax._hplab_marks = []
     log = ax.get_yscale() == "log"
     for line in ax.get_lines():
