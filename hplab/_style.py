@@ -193,9 +193,9 @@ def track(ax, line, x, true_y, *, label_value: bool = True) -> None:
     on the edge (pointing the way the values went) and, with ``label_value``, the most extreme
     true value written beside it."""
     line._hplab_true = (np.asarray(x, dtype=float), np.asarray(true_y, dtype=float), label_value)
-    if not getattr(ax, "_hplab_watching", False):
+    if getattr(ax, "_hplab_watching", None) is not ax.callbacks:  # new, or cleared (ax.cla())
         ax.callbacks.connect("ylim_changed", refresh_marks)
-        ax._hplab_watching = True
+        ax._hplab_watching = ax.callbacks
 
 
 def refresh_marks(ax) -> None:

@@ -329,7 +329,7 @@ class Dashboard:
     PRESETS: dict = {}
     VALUES: dict = {}
     FIGSIZE = (11.5, 3.4)  # inches at DPI: as wide as the notebook's output area
-    BOTTOM = 0.17  # room under the Axes (more is added for the static caption)
+    BOTTOM = 0.3  # share of the height kept under the Axes for the static picture's caption
     DPI = style.DPI  # displayed pixels per inch; drawn style.RETINA times as sharp
 
     def __init__(self, *, live: bool = True, **values):
@@ -345,10 +345,9 @@ class Dashboard:
         self.last_seconds = 0.0  # control change -> finished figure, last run
         self._cache: dict = {}
         self._busy = False
-        self.figure = Figure(figsize=self.FIGSIZE, dpi=self.DPI * style.RETINA)
+        self.figure = Figure(figsize=self.FIGSIZE, dpi=self.DPI * style.RETINA,
+                             layout="constrained")  # room for labels, titles, outside legends
         self.axes = dict(zip(self.PANELS, self.figure.subplots(1, len(self.PANELS))))
-        self.figure.subplots_adjust(left=0.05, right=0.99, top=0.86, bottom=self.BOTTOM,
-                                    wspace=0.28)
         self.image = W.Image(format="png", width=str(self.width_px),  # shown at half its pixels
                              layout=W.Layout(max_width="100%", height="auto"))
         self.status = W.HTML()
@@ -464,14 +463,15 @@ class Dashboard:
         """The figure with the diagnosis written under it, for viewers without widgets."""
         if self.last_result is None:
             return self.png()
-        text = "\n".join(textwrap.wrap(self.caption(self.last_result), 160))
-        self.figure.subplots_adjust(bottom=0.33)
+        text = "\n".join(textwrap.wrap(self.caption(self.last_result), 150))
+        layout = self.figure.get_layout_engine()
+        layout.set(rect=(0, self.BOTTOM, 1, 1 - self.BOTTOM))  # the Axes move up for the caption
         note = self.figure.text(0.01, 0.02, text, fontsize=style.SMALL_PT, va="bottom", ha="left")
         try:
             return self.png()
         finally:
             note.remove()
-            self.figure.subplots_adjust(bottom=self.BOTTOM)
+            layout.set(rect=(0, 0, 1, 1))
 
     def _draw_final(self):
         r = self.last_result

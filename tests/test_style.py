@@ -400,3 +400,14 @@ def test_the_exported_first_lesson_shows_its_playground(tmp_path):
     blocks = _static_blocks(_export(nb, lessons))
     assert blocks and all(pics and pics[0].startswith(b"\x89PNG") for pics, _ in blocks)
     assert any("Playground" in text for _, text in blocks)
+
+
+def test_marks_follow_a_cleared_and_redrawn_axes(runs):
+    """Dashboards clear their Axes and draw again on every run: the marks must follow."""
+    ax = plots.overlay({"good": runs["good"], "blown": runs["blown"]}, key="train_loss")
+    for _ in range(2):
+        ax.cla()
+        plots.overlay({"good": runs["good"], "blown": runs["blown"]}, ax, key="train_loss")
+        ax.set_ylim(0, 0.5)
+        ax.figure.canvas.draw()
+        assert not unmarked_exits(ax)
