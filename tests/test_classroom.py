@@ -23,6 +23,7 @@ import hplab
 from hplab import tune
 from hplab.tune.storage import open_storage
 
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 SPACE = {"lr": tune.LogUniform(1e-3, 1.0), "width": tune.Int(4, 32)}
 HEARTBEAT = 1  # seconds: a dead worker's trial is taken back after 3 s of silence
 
@@ -161,3 +162,34 @@ def test_a_trial_from_a_dead_worker_elsewhere_is_failed_by_heartbeat_and_rerun(s
     rerun = [t for t in done
              if RetryHeartbeatStaleTrialCallback.retried_trial_number(t) == orphan.number]
     assert len(rerun) == 1 and rerun[0].params == orphan.params
+
+
+def test_dashboard_serves_the_shared_study_on_this_computer_only(tmp_path, data):
+    """``python -m hplab.tune dashboard`` shows the study in optuna-dashboard at 127.0.0.1."""
+    import json
+    import sys
+    import urllib.request
+
+    pytest.importorskip("optuna_dashboard")
+    url = f"sqlite:///{tmp_path / 'class.db'}"
+    tune.search(data, SPACE, n_trials=2, epochs=2, storage=url, study_name="class")
+    with socket.socket() as s:  # a free port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "hplab.tune", "dashboard", "--port",
+                               str(port)], env={**os.environ, "HPLAB_STORAGE": url},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, studies = time.monotonic() + 60, None
+        while studies is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies") as page:
+                    studies = json.load(page)["study_summaries"]
+            except OSError:
+                time.sleep(0.3)
+        assert studies is not None, server.stderr.read() if server.poll() is not None else ""
+        assert [s["study_name"] for s in studies] == ["class"]
+        assert url not in " ".join(server.args)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -10,8 +10,24 @@ import json
 import sys
 
 from .callbacks import KillSwitch
-from .storage import ENV, export, hide_password
+from .storage import ENV, export, hide_password, open_storage, storage_from_env
 from .study import WORKER, join
+
+
+def dashboard(storage=None, *, port: int = 8080) -> int:
+    """Serve optuna-dashboard on a saved storage at http://127.0.0.1:PORT/, for a projector.
+
+    Bound to this computer only; the storage is passed as an object, so its URL (and password)
+    never appears on a command line."""
+    try:
+        import optuna_dashboard
+    except ImportError:
+        raise ImportError("the leaderboard dashboard needs optuna-dashboard: "
+                          "pip install 'hplab[classroom]'") from None
+    opened = open_storage(storage_from_env(storage), create=False)
+    print(f"leaderboard at http://127.0.0.1:{port}/ (Ctrl+C stops it)", flush=True)
+    optuna_dashboard.run_server(opened, host="127.0.0.1", port=port)
+    return 0
 
 
 def main(argv=None) -> int:
@@ -37,8 +53,13 @@ def main(argv=None) -> int:
     e.add_argument("paths", nargs="+", metavar="[STORAGE] FILE",
                    help=f"the storage (default: ${ENV}) and the new file to write")
     e.add_argument("--study-name", default=None)
+    d = sub.add_parser("dashboard", help="serve optuna-dashboard on this computer (127.0.0.1)")
+    d.add_argument("storage", nargs="?", default=None, help=f"(default: ${ENV})")
+    d.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
     try:
+        if args.command == "dashboard":
+            return dashboard(args.storage, port=args.port)
         if args.command == "export":
             if len(args.paths) > 2:
                 parser.error("export takes [STORAGE] FILE")
