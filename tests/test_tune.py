@@ -298,16 +298,30 @@ def test_join_and_load_never_create_a_study_by_accident(tmp_path, moons):
         tune.join(url, "digits", n_trials=0)
 
 
-def test_join_by_default_adds_one_trial_and_takes_over_a_dead_workers_trial(tmp_path, moons):
+def _two_trials_and_an_orphan(tmp_path, moons):
+    """A study with 2 finished trials and a running one whose worker, on another machine, sent
+    one heartbeat and died."""
     url = f"sqlite:///{tmp_path / 'study.db'}"
     tune.search(moons, SPACE, n_trials=2, epochs=1, storage=url, study_name="s", heartbeat=1)
     study = optuna.load_study(study_name="s", storage=open_storage(url, heartbeat=1))
-    orphan = study.ask()  # a trial whose worker, on another machine, beat once and died
+    orphan = study.ask()
     orphan.set_user_attr("worker", "another-laptop:1")
     study._storage.record_heartbeat(orphan._trial_id)
+    return url
+
+
+def test_join_by_default_adds_one_trial_and_takes_over_a_dead_workers_trial(tmp_path, moons):
+    url = _two_trials_and_an_orphan(tmp_path, moons)
     tune.join(url, "s", heartbeat=1)  # one more than the 3 finished or under way
     states = [t.state.name for t in _study(tmp_path / "study.db").trials]
     assert states == ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]
+
+
+def test_no_trial_starts_while_running_ones_fill_the_target(tmp_path, moons):
+    url = _two_trials_and_an_orphan(tmp_path, moons)
+    tune.join(url, "s", n_trials=3, heartbeat=1)  # 2 finished + 1 running: nothing to start
+    states = [t.state.name for t in _study(tmp_path / "study.db").trials]
+    assert states == ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE"]  # waited, then ran its retry
 
 
 def test_storage_comes_from_the_environment_and_never_from_the_command_line(
