@@ -22,9 +22,12 @@ ACTIVATIONS = {
     "linear": nn.Identity,
 }
 
+NORMS = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+
 
 def mlp(n_inputs: int, n_outputs: int, *, depth: int = 2, width: int = 32,
-        activation: str = "relu", dropout: float = 0.0, seed: int = 0) -> nn.Sequential:
+        activation: str = "relu", dropout: float = 0.0, norm: str | None = None,
+        seed: int = 0) -> nn.Sequential:
     """Build a fully connected network: ``depth`` hidden layers of ``width`` units each.
 
     Args:
@@ -33,6 +36,10 @@ def mlp(n_inputs: int, n_outputs: int, *, depth: int = 2, width: int = 32,
         width: units per hidden layer.
         activation: one of relu, leaky_relu, sigmoid, tanh, gelu, elu, linear.
         dropout: probability of zeroing a hidden unit during training, in [0, 1).
+        norm: None, "batch" (BatchNorm: each unit rescaled by its mean and spread over the
+            minibatch, running averages at evaluation) or "layer" (LayerNorm: each example's
+            units rescaled by their own mean and spread); placed between every hidden Linear
+            layer and its activation. Such a network trains through autograd.
         seed: the initial weights depend on this alone (the global RNG is left untouched).
 
     Weights start with the scale that suits the activation: He (Kaiming) initialisation for
@@ -51,6 +58,8 @@ def mlp(n_inputs: int, n_outputs: int, *, depth: int = 2, width: int = 32,
     width = check.integer("width", width, low=1, high=4096)
     activation = check.choice("activation", activation, ACTIVATIONS)
     dropout = check.fraction("dropout", dropout)
+    if norm is not None:
+        norm = check.choice("norm", norm, NORMS)
     seed = check.seed(seed)
 
     layers: list[nn.Module] = []
@@ -58,7 +67,10 @@ def mlp(n_inputs: int, n_outputs: int, *, depth: int = 2, width: int = 32,
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)  # the CPU generator alone: cheap, same numbers
         for _ in range(depth):
-            layers += [nn.Linear(fan_in, width), ACTIVATIONS[activation]()]
+            layers.append(nn.Linear(fan_in, width))
+            if norm is not None:
+                layers.append(NORMS[norm](width))
+            layers.append(ACTIVATIONS[activation]())
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             fan_in = width
@@ -70,6 +82,7 @@ def mlp(n_inputs: int, n_outputs: int, *, depth: int = 2, width: int = 32,
         nn.init.zeros_(layers[-1].bias)
     net = nn.Sequential(*layers)
     net.activation = activation  # read by diagnostics and plots
+    net.norm = norm
     return net
 
 

@@ -75,6 +75,7 @@ class History:
     seconds: list = field(default_factory=list)
     batch_loss: list = field(default_factory=list)  # every minibatch loss, in order
     grad_norms: list = field(default_factory=list)  # per epoch: one norm per Linear layer
+    grad_norm: list = field(default_factory=list)  # per minibatch: the whole gradient's norm
     dead_fraction: list = field(default_factory=list)  # per epoch: share of dead hidden units
     initial: dict = field(default_factory=dict)
     status: str = "completed"
@@ -590,6 +591,13 @@ def weight_layers(model: nn.Module) -> list[nn.Module]:
             and m.weight.dim() >= 2 and m.weight.requires_grad]
 
 
+def _total_norm(params) -> float:
+    """Norm of the whole gradient, as if every parameter's gradient were one long vector."""
+    grads = [p.grad for p in params if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])).item() \
+        if grads else 0.0
+
+
 def _grad_norms(layers) -> torch.Tensor:
     return torch.stack([layer.weight.grad.norm() if layer.weight.grad is not None
                         else torch.zeros((), device=layer.weight.device) for layer in layers])
@@ -865,6 +873,7 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
         device=None, eval_batch_size: int = EVAL_BATCH_SIZE, progress: bool = False,
         resume_from=None, track_gradients: bool = False, track_dead_units: bool = False,
         divergence_factor: float = 10.0, train_split: Split | None = None,
+        clip_grad_norm: float | None = None, clip_grad_value: float | None = None,
         threads: int = 1, seed: int = 0) -> History:
     """Train ``model`` on ``data.train`` with minibatch gradient descent; score on ``data.val``.
 
@@ -903,7 +912,9 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
             settings should be those of the first run. The file is unpickled: load only
             checkpoints you made or trust.
         track_gradients: record the weight-gradient norm of every layer with a weight matrix or
-            kernel (Linear, Conv, ..., see :func:`weight_layers`), averaged over each epoch.
+            kernel (Linear, Conv, ..., see :func:`weight_layers`), averaged over each epoch, and
+            the norm of the whole gradient (every trainable parameter, before any clipping) of
+            every minibatch in ``History.grad_norm``, in step with ``History.batch_loss``.
         track_dead_units: record the share of dead ReLU units (or channels) per epoch.
         divergence_factor: the run diverges, and stops at once, when a minibatch loss is NaN/inf
             or more than ``divergence_factor * BATCH_DIVERGENCE_SLACK`` (1000 by default) times
@@ -912,6 +923,12 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
             before each update, so a run that blows up in the middle of an epoch ends there
             (``History.stopped_step``).
         train_split: train on this split instead of ``data.train`` (e.g. ``data.train_val()``).
+        clip_grad_norm: if set (> 0), before each update the whole gradient is scaled down to
+            this norm when it is longer (``torch.nn.utils.clip_grad_norm_``): the direction is
+            kept, the step length capped.
+        clip_grad_value: if set (> 0), every gradient component is clamped to
+            [-value, value] (``torch.nn.utils.clip_grad_value_``): large components are cut,
+            which can turn the direction.
         threads: CPU threads for this run; 1 is fastest for the course's small networks.
         seed: order of the minibatches (and dropout masks).
 
@@ -933,6 +950,10 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
     check.boolean("track_gradients", track_gradients)
     check.boolean("track_dead_units", track_dead_units)
     check.boolean("progress", progress)
+    if clip_grad_norm is not None:
+        clip_grad_norm = check.positive("clip_grad_norm", clip_grad_norm)
+    if clip_grad_value is not None:
+        clip_grad_value = check.positive("clip_grad_value", clip_grad_value)
     eval_batch_size = check.integer("eval_batch_size", eval_batch_size, low=1)
     if standardize_targets not in (True, False, "auto"):
         raise ValueError(f"standardize_targets must be True, False or 'auto', got "
@@ -972,6 +993,8 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
     config = dict(optimizer=optimizer, lr=lr, batch_size=batch_size, epochs=epochs,
                   momentum=momentum, betas=tuple(betas), weight_decay=weight_decay,
                   schedule=schedule or "constant", seed=seed, n_train=n)
+    if clip_grad_norm is not None or clip_grad_value is not None:
+        config.update(clip_grad_norm=clip_grad_norm, clip_grad_value=clip_grad_value)
     if not objective.standard or dev.type != "cpu":
         config.update(loss=objective.loss_name, metric=objective.metric_name, device=str(dev),
                       class_weight=None if objective.weight is None else objective.weight.tolist(),
@@ -989,7 +1012,8 @@ def fit(model: nn.Module, data: Data, *, optimizer: str = "adam", lr: float = 1e
     with _threads(threads):
         _run(model, data, moved, opt, sched, hist, callbacks, batch_size, epochs, seed,
              track_gradients, track_dead_units, divergence_factor, flat=flat, objective=objective,
-             device=dev, eval_batch_size=eval_batch_size, merge_single=merge_single, state=state)
+             device=dev, eval_batch_size=eval_batch_size, merge_single=merge_single, state=state,
+             clip=(clip_grad_norm, clip_grad_value))
     return hist
 
 
@@ -1125,7 +1149,7 @@ def _dropout_mask(shape, keep: float) -> torch.Tensor:
 def _run(model, data, moved, opt, sched, hist, callbacks, batch_size, epochs, seed,
          track_gradients, track_dead_units, divergence_factor, flat=False, objective=None,
          device=torch.device("cpu"), eval_batch_size=EVAL_BATCH_SIZE, merge_single=False,
-         state=None):
+         state=None, clip=(None, None)):
     task = data.task
     objective = objective or Objective(data)
     train, val = moved
@@ -1138,6 +1162,8 @@ def _run(model, data, moved, opt, sched, hist, callbacks, batch_size, epochs, se
         weights = list(model.parameters())
         grads = [p.grad for p in weights]  # views into the flat gradient the optimizer reads
     step = _DirectStep(opt) if _DirectStep.applies(opt) else opt.step
+    trained = [p for g in opt.param_groups for p in g["params"]]  # flat: one tensor
+    clip_norm, clip_value = clip
     bounds = _batch_starts(n, batch_size, merge_single)
 
     model.eval()
@@ -1190,12 +1216,18 @@ def _run(model, data, moved, opt, sched, hist, callbacks, batch_size, epochs, se
                     loss.backward()
                     shown = loss if objective.scale is None else objective._loss(out.detach(), yb)
                 losses.append(shown.detach())
+                if track_gradients:
+                    hist.grad_norm.append(_total_norm(trained))
                 value = shown.item()
                 if not value <= batch_limit or math.isinf(value):  # NaN fails the comparison
                     blown = ((epoch - 1) * hist.steps_per_epoch + len(losses), value)
                     break  # before the update: the weights stay those that gave this loss
                 if layers:
                     norms.append(_grad_norms(layers))
+                if clip_value is not None:
+                    nn.utils.clip_grad_value_(trained, clip_value)
+                if clip_norm is not None:
+                    nn.utils.clip_grad_norm_(trained, clip_norm)
                 step()
             sched.step()
             model.eval()

@@ -3,6 +3,7 @@ import torch
 from torch import nn
 
 import hplab
+from hplab.models import linear_layers
 
 
 def test_depth_and_width_build_the_expected_layers():
@@ -57,3 +58,35 @@ def test_parameter_count():
 def test_bad_model_arguments(kwargs, exc, message):
     with pytest.raises(exc, match=message):
         hplab.mlp(2, 2, **kwargs)
+
+
+@pytest.mark.parametrize("norm, kind", [("batch", torch.nn.BatchNorm1d), ("layer", torch.nn.LayerNorm)])
+def test_norm_layer_sits_between_each_hidden_linear_and_its_activation(norm, kind):
+    net = hplab.mlp(3, 2, depth=3, width=8, norm=norm, dropout=0.1, seed=0)
+    names = [type(m).__name__ for m in net]
+    assert names == ["Linear", kind.__name__, "ReLU", "Dropout"] * 3 + ["Linear"]
+    assert all(m.normalized_shape == (8,) if norm == "layer" else m.num_features == 8
+               for m in net if isinstance(m, kind))
+    assert net.norm == norm and hplab.mlp(3, 2, seed=0).norm is None
+    plain = hplab.mlp(3, 2, depth=3, width=8, dropout=0.1, seed=0)
+    for a, b in zip(linear_layers(net), linear_layers(plain)):
+        assert torch.equal(a.weight, b.weight)  # the same initial weights as without norm
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+def test_normalized_network_outputs_unit_scale_hidden_units_and_trains(norm):
+    torch.manual_seed(0)
+    x = 50 * torch.randn(64, 3) + 10  # badly scaled inputs
+    net = hplab.mlp(3, 2, depth=2, width=16, norm=norm, seed=0).train()
+    normed = net[1](net[0](x))
+    dim = 0 if norm == "batch" else 1
+    assert torch.allclose(normed.mean(dim=dim), torch.zeros(1), atol=1e-4)
+    assert torch.allclose(normed.std(dim=dim, unbiased=False), torch.ones(1), atol=1e-2)
+    data = hplab.load_dataset("moons", seed=0)
+    h = hplab.fit(hplab.mlp(2, 2, norm=norm, seed=0), data, lr=1e-2, epochs=5)
+    assert h.val_metric[-1] > 0.8 and h.train_loss[-1] < h.initial["train_loss"]
+
+
+def test_unknown_norm_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="norm 'group' is unknown; choose one of: batch, layer"):
+        hplab.mlp(2, 2, norm="group")
