@@ -117,8 +117,14 @@ def _draw_pair(ax, h, keys, ceiling, alpha, prefix):
         (line,) = ax.plot(epochs, y, color=color, alpha=alpha, lw=width,
                           ls=ls, marker=marker, ms=5, markevery=0.06, label=label,
                           zorder=z if alpha == 1.0 else 1.5)
-        if not (h.diverged and key == keys[0] and alpha == 1.0):  # that one gets the red cross
+        if not (h.diverged and alpha == 1.0 and _leaves_with_train(h, keys, key, ceiling)):
             style.track(ax, line, epochs, values, label_value=alpha == 1.0 and not h.diverged)
+
+
+def _leaves_with_train(h, keys, key, ceiling) -> bool:
+    """Whether ``key`` leaves the plot where the training loss does (the red cross marks it)."""
+    first = [np.argmax(clip_values(getattr(h, k), ceiling)[1]) for k in (keys[0], key)]
+    return first[0] == first[1]
 
 
 def _mark_events(ax, hist, keys, ceiling, metric):

@@ -273,6 +273,23 @@ def _evidence_html(d: Diagnosis) -> str:
             + style.table_html(rows, ("measured", "value", "compared with")) + "</details>")
 
 
+def _layout_key(figure) -> tuple:
+    """What decides the layout of a dashboard's figure: texts around each Axes, legends, and
+    the longest tick label on each axis."""
+    def size(texts):  # a few characters more or less do not move anything
+        return tuple(len(t) // 6 for t in texts)
+
+    key = []
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        key += [size([ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]), ax.get_yscale(),
+                size(t.get_text() for t in legend.get_texts()) if legend else (),
+                (legend._loc, legend._bbox_to_anchor is None) if legend else (),
+                max((len(t.get_text()) for t in ax.get_yticklabels()), default=0),
+                max((len(t.get_text()) for t in ax.get_xticklabels()), default=0)]
+    return tuple(key)
+
+
 def _fix_title(ax) -> None:
     """Pin the title just above the Axes: matplotlib otherwise measures every tick label to place
     it, which is a large share of the drawing time of a small figure."""
@@ -412,7 +429,19 @@ class Dashboard:
 
     def png(self) -> bytes:
         """The current figure as PNG bytes (``style.RETINA`` pixels per displayed pixel)."""
+        self._lay_out()
         return render_png(self.figure)
+
+    def _lay_out(self) -> None:
+        """Constrained layout costs about a third of a redraw, so it runs only when what sits
+        around the Axes (titles, labels, legends, the width of tick labels) has changed; the
+        panels otherwise keep the places it gave them last time."""
+        key = _layout_key(self.figure)
+        if key == getattr(self, "_laid_out", None):
+            self.figure.set_layout_engine("none")  # keeps the positions
+        else:
+            self.figure.set_layout_engine("constrained")
+            self._laid_out = key
 
     @property
     def width_px(self) -> int:
@@ -464,20 +493,21 @@ class Dashboard:
         if self.last_result is None:
             return self.png()
         text = "\n".join(textwrap.wrap(self.caption(self.last_result), 150))
-        layout = self.figure.get_layout_engine()
-        layout.set(rect=(0, self.BOTTOM, 1, 1 - self.BOTTOM))  # the Axes move up for the caption
+        self.figure.set_layout_engine("constrained", rect=(0, self.BOTTOM, 1, 1 - self.BOTTOM))
         note = self.figure.text(0.01, 0.02, text, fontsize=style.SMALL_PT, va="bottom", ha="left")
-        try:
-            return self.png()
+        try:  # the Axes move up to leave the caption its room
+            return render_png(self.figure)
         finally:
             note.remove()
-            layout.set(rect=(0, 0, 1, 1))
+            self._laid_out = None  # the next picture is laid out afresh, full height
 
     def _draw_final(self):
         r = self.last_result
         for panel, ax in self.axes.items():
             ax.cla()
             self._draw_panel(panel, ax, r, self.ghost)
+            if ax.get_legend() is not None:  # beside the panel, run after run: nothing jumps
+                style.place_legend(ax, loc="outside")
             _fix_title(ax)
         self.figure.suptitle(f"{self.TITLE}: {r.diagnosis.label}", fontsize=style.TEXT_PT, x=0.01,
                              ha="left", color="black" if r.diagnosis.label == "good" else style.BAD)
