@@ -58,9 +58,22 @@ def test_the_range_test_takes_a_tenth_of_the_rate_at_the_lowest_loss(data):
 def test_the_search_range_holds_the_range_tests_rate_and_the_winner_sits_below_it(data):
     def holds(seed):
         found = range_test(data, seed)
-        result = tune.search(data, SPACE, method="random", n_trials=8, epochs=8, seed=seed)
+        result = tune.search(data, SPACE, method="qmc", n_trials=8, epochs=8, seed=seed)
         return (1e-3 < found.suggestion < 1e-1 and result.best_params["lr"] < found.suggestion
                 and not result.health_check())
 
     assert holds(0)
     assert sum(holds(s) for s in OTHER_SEEDS) >= 4
+
+
+def seed_check(data, seed):
+    result = tune.search(data, SPACE, method="qmc", n_trials=8, epochs=8, seed=seed)
+    return tune.compare_seeds(data, tune.top_configs(result, 2), seeds=range(100, 105), epochs=8)
+
+
+def test_the_seed_check_confirms_the_lessons_winner_but_not_every_winner(data):
+    """"Here the winner holds up. It does not always": on the lesson's search the winner stays
+    more than two standard errors ahead on fresh seeds; over five other search seeds at least one
+    winner is within two standard errors of the runner-up, or behind it."""
+    assert seed_check(data, 0).z > 2
+    assert any(seed_check(data, s).z < 2 for s in OTHER_SEEDS)
