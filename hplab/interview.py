@@ -843,7 +843,7 @@ QUESTIONS = (
        gradient flow layer by layer for zeros or explosions. Then sweep the learning rate, then
        scale up. Likely follow-up: it overfits one batch but not the full data? Then it is the
        rate, the capacity or the data.""",
-       None, points={
+       "12", points={
            "overfit one small batch first":
                "one batch|single batch|small batch|tiny|overfit|few examples|handful",
            "check the data and labels":
@@ -861,7 +861,7 @@ QUESTIONS = (
        transformers; set it a little above the typical logged norm). Clip after backward, before
        the optimizer step (and after unscaling in mixed precision). It treats the symptom: fix the
        rate, initialization or normalization if it triggers most steps.""",
-       None, points={
+       "12", points={
            "gradients multiply through layers and grow":
                "multipl|product|geometric|jacobian|depth|layers|grow",
            "norm clipping rescales the whole vector, keeping its direction":
@@ -879,7 +879,7 @@ QUESTIONS = (
        evaluation: forgetting eval mode is a classic bug, and batches below about 16 make the
        statistics noisy (use GroupNorm or LayerNorm). LayerNorm has no batch dependence, so
        transformers use it.""",
-       None, points={
+       "12", points={
            "higher rates: scale invariance, smoother loss":
                "invarian|smooth|scale of the weights|conditioning|covariate|blow up",
            "train uses batch statistics, eval running averages":
