@@ -12,7 +12,11 @@ from ..data import Data
 from ..models import mlp
 from ..train import evaluate, fit
 from ._draw import _axes, _log_y, plot_axes
-from .space import FIT_KEYS, MODEL_KEYS
+from .space import FIT_KEYS, MODEL_KEYS, build_model, resolve_factory
+
+# a trial's state when it recorded no outcome (a study made with Optuna directly)
+_STATUS = {"COMPLETE": "completed", "PRUNED": "pruned", "RUNNING": "running", "WAITING": "waiting",
+           "FAIL": "failed"}
 
 
 def _outcome(trial) -> dict:
@@ -21,22 +25,28 @@ def _outcome(trial) -> dict:
 
 
 class SearchResult:
-    """What a search found: ``trials`` table, ``best_params``, plots and the Optuna ``study``."""
+    """What a search found: ``trials`` table, ``best_params``, plots and the Optuna ``study``.
 
-    def __init__(self, study, space, *, method, epochs, fixed=None, pruner=None):
+    It also wraps a study you ran with Optuna yourself: ``SearchResult(study, space,
+    method="tpe", epochs=10)``; trials then take their status from Optuna's trial state.
+    ``model`` is the factory the search trained (None: the course's MLP).
+    """
+
+    def __init__(self, study, space, *, method, epochs, fixed=None, pruner=None, model=None):
         self.study = study
         self.space = space
         self.method = method
         self.epochs = epochs
         self.fixed = dict(fixed or {})
         self.pruner = pruner
+        self.model = model
 
     def _rows(self):
         rows = []
         for t in self.study.get_trials(deepcopy=False):
             state = t.state.name
             out = _outcome(t)
-            status = out.get("status", "running" if state == "RUNNING" else "failed")
+            status = out.get("status", _STATUS.get(state, "failed"))
             if state == "PRUNED":
                 status = "pruned"
             reported = [v for v in t.intermediate_values.values() if math.isfinite(v)]
@@ -45,7 +55,8 @@ class SearchResult:
             config = out.get("config", dict(t.params, **self.fixed))
             rows.append(dict(number=t.number, **{k: config.get(k) for k in self.space},
                              val_loss=score, val_metric=out.get("val_metric", math.nan),
-                             epochs=out.get("epochs", 0), status=status,
+                             epochs=out.get("epochs", len(t.intermediate_values)),
+                             best_epoch=out.get("best_epoch", _best_step(t)), status=status,
                              seconds=out.get("seconds", math.nan),
                              worker=t.user_attrs.get("worker", "")))
         return rows
@@ -59,7 +70,7 @@ class SearchResult:
         import pandas as pd
 
         cols = ["number", *self.space, "val_loss", "val_metric", "epochs", "status", "seconds",
-                "worker"]
+                "worker"]  # best_epoch: see best_epoch
         return pd.DataFrame(self._rows(), columns=cols).set_index("number")
 
     def _best_row(self):
@@ -79,6 +90,12 @@ class SearchResult:
     def best_config(self) -> dict:
         """``best_params`` plus the fixed settings: everything needed to train it again."""
         return dict(self.best_params, **self.fixed)
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch at which the best trial's validation loss was lowest (None if unknown)."""
+        best = self._best_row()["best_epoch"]
+        return None if best is None or best != best else int(best)
 
     @property
     def best_value(self) -> float:
@@ -134,6 +151,12 @@ class SearchResult:
         counts = self.trials["status"].value_counts().to_dict()
         return (f"SearchResult(method={self.method!r}, trials={len(self.study.trials)} "
                 f"{counts}, epochs_spent={self.epochs_spent})")
+
+
+def _best_step(trial):
+    """The step of a trial's lowest reported value (Optuna studies without an outcome)."""
+    steps = {s: v for s, v in trial.intermediate_values.items() if math.isfinite(v)}
+    return min(steps, key=steps.get) if steps else None
 
 
 def health_check(result: SearchResult, edge: float = 0.15) -> list[str]:
@@ -195,35 +218,60 @@ class FinalEvaluation:
         return text
 
 
+def refit_epochs(best_epoch: int, n_train: int, n_refit: int, batch_size: int) -> int:
+    """Epochs on the larger refit split that take as many optimizer steps as ``best_epoch``
+    epochs took on the training split: best_epoch x ceil(n_train / b) / ceil(n_refit / b),
+    rounded, at least 1. No validation split is left to stop on, so the step count is what
+    carries over from the search (the learning rate's schedule, if any, spans these epochs)."""
+    steps = best_epoch * math.ceil(n_train / batch_size)
+    return max(1, round(steps / math.ceil(n_refit / batch_size)))
+
+
 def final_evaluation(data: Data, config, *, epochs: int | None = None, refit_on: str = "train_val",
-                     seed: int = 0) -> FinalEvaluation:
+                     model=None, seed: int = 0) -> FinalEvaluation:
     """Retrain the chosen configuration and score it once on the sealed test split.
 
     Args:
         data: the same Data bundle the search used.
         config: a dict of hyperparameters, or a :class:`SearchResult` (its ``best_config``).
-        epochs: training epochs (default: the search's epochs, else 20).
+        epochs: training epochs. Default with a SearchResult: the winner's best epoch (its
+            trial was scored there), converted to the same number of optimizer steps on the
+            refit split (:func:`refit_epochs`: train+val holds more minibatches per epoch, so
+            fewer epochs); with a dict: 20.
         refit_on: "train_val" (train and validation joined; the usual last step) or "train".
+        model: your factory ``(params, data) -> nn.Module`` or its "package.module:function"
+            name (default: the SearchResult's, else the course's MLP).
         seed: initial weights and minibatch order.
     """
+    best_epoch = None
     if isinstance(config, SearchResult):
-        epochs = config.epochs if epochs is None else epochs
+        model = config.model if model is None else model
+        best_epoch = config.best_epoch or config.epochs
         config = config.best_config
     if not isinstance(data, Data):
         raise TypeError(f"data must be an hplab Data bundle, got {type(data).__name__}")
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict or a SearchResult, got {type(config).__name__}")
+    factory = None if model is None else resolve_factory(model)
     unknown = set(config) - set(MODEL_KEYS + FIT_KEYS)
-    if unknown:
-        raise ValueError(f"config key(s) {sorted(unknown)} are unknown; choose from: "
-                         f"{', '.join(sorted(MODEL_KEYS + FIT_KEYS))}")
-    epochs = check.integer("epochs", 20 if epochs is None else epochs, low=1)
+    if unknown and factory is None:
+        raise ValueError(f"config key(s) {sorted(unknown)} are unknown to the course's MLP; "
+                         f"choose from: {', '.join(sorted(MODEL_KEYS + FIT_KEYS))}, or pass "
+                         f"model=your_factory, the function the search built its models with")
     refit_on = check.choice("refit_on", refit_on, ("train_val", "train"))
-    model = mlp(data.n_features, data.n_outputs, seed=seed,
-                **{k: config[k] for k in MODEL_KEYS if k in config})
-    split = data.train_val() if refit_on == "train_val" else None
-    hist = fit(model, data, epochs=epochs, train_split=split, seed=seed,
-               **{k: config[k] for k in FIT_KEYS if k in config})
-    scores = evaluate(model, data, split="test")  # the one counted look at the test split
+    split = data.train_val() if refit_on == "train_val" else data.train
+    if epochs is None and best_epoch is not None:
+        epochs = refit_epochs(best_epoch, data.n_train, len(split.y),
+                              min(config.get("batch_size", 32), data.n_train))
+    epochs = check.integer("epochs", 20 if epochs is None else epochs, low=1)
+    fit_kw = {k: config[k] for k in FIT_KEYS if k in config}
+    if factory is None:
+        net = mlp(data.n_features, data.n_outputs, seed=seed,
+                  **{k: config[k] for k in MODEL_KEYS if k in config})
+    else:
+        net = build_model(factory, config, data, seed)
+    hist = fit(net, data, epochs=epochs, train_split=split if refit_on == "train_val" else None,
+               seed=seed, **fit_kw)
+    scores = evaluate(net, data, split="test")  # the one counted look at the test split
     return FinalEvaluation(dict(config), scores["loss"], scores["metric"], hist.metric_name,
-                           data.test_reads, refit_on, model, hist)
+                           data.test_reads, refit_on, net, hist)

@@ -1,7 +1,8 @@
-"""Search spaces (Float, LogUniform, Uniform, Int, Choice) and the budget arithmetic."""
+"""Search spaces (Float, LogUniform, Uniform, Int, Choice), model factories, budget arithmetic."""
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import numpy as np
@@ -10,6 +11,59 @@ from .. import _validate as check
 
 MODEL_KEYS = ("depth", "width", "activation", "dropout")  # what a space may set: mlp(...)
 FIT_KEYS = ("optimizer", "lr", "batch_size", "momentum", "weight_decay", "schedule")  # fit(...)
+
+
+# ----------------------------------------------------------------------------- your own model
+
+
+def factory_name(factory) -> str | None:
+    """The "package.module:function" name a worker imports ``factory`` by, or None when that
+    name would not give this same function back (defined in a notebook, a lambda, a closure)."""
+    if isinstance(factory, str):
+        return factory
+    module, qualname = getattr(factory, "__module__", None), getattr(factory, "__qualname__", "")
+    if not module or module == "__main__" or "<" in qualname or "." in qualname:
+        return None
+    try:
+        found = getattr(importlib.import_module(module), qualname)
+    except (ImportError, AttributeError):
+        return None
+    return f"{module}:{qualname}" if found is factory else None
+
+
+def resolve_factory(model):
+    """``model=`` as given to search: a function ``(params, data) -> nn.Module`` or its
+    "package.module:function" name. Returns the function."""
+    if callable(model) and not isinstance(model, str):
+        return model
+    if not isinstance(model, str) or model.count(":") != 1 or not all(model.split(":")):
+        raise TypeError(f"model must be a function (params, data) -> nn.Module or its name "
+                        f"'package.module:function', got {model!r}")
+    module, name = model.split(":")
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as err:
+        raise ValueError(f"model {model!r} cannot be imported ({type(err).__name__}: {err}); the "
+                         f"file defining {name} must be importable as {module} here, e.g. a .py "
+                         f"file in the working directory or an installed package") from None
+    if not callable(found):
+        raise TypeError(f"model {model!r} names a {type(found).__name__}, not a function")
+    return found
+
+
+def build_model(factory, params: dict, data, seed: int):
+    """``factory(params, data)`` with PyTorch's generator seeded by ``seed`` (the initial
+    weights), the global random state left as it was; checks an ``nn.Module`` came back."""
+    import torch
+    from torch import nn
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = factory(dict(params), data)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model factory {getattr(factory, '__name__', factory)!r} must return an "
+                        f"nn.Module, got {type(model).__name__}")
+    return model
 
 
 # ----------------------------------------------------------------------------- search spaces

@@ -18,7 +18,17 @@ from ..models import mlp
 from ..train import Callback, fit
 from .lookup import LookupTable
 from .results import SearchResult, _outcome
-from .space import FIT_KEYS, MODEL_KEYS, check_space, grid_of, space_from_dict, space_to_dict
+from .space import (
+    FIT_KEYS,
+    MODEL_KEYS,
+    build_model,
+    check_space,
+    factory_name,
+    grid_of,
+    resolve_factory,
+    space_from_dict,
+    space_to_dict,
+)
 from .storage import (
     ENV,
     HOST,
@@ -54,11 +64,14 @@ class _Report(Callback):
 
 
 def _train_trial(data: Data, config: dict, trial, epochs: int, seed: int, prune: bool,
-                 callbacks=()) -> dict:
+                 callbacks=(), factory=None) -> dict:
     """Train one configuration with hplab.fit; return what the trial table records."""
-    model_kw = {k: config[k] for k in MODEL_KEYS if k in config}
     fit_kw = {k: config[k] for k in FIT_KEYS if k in config}
-    model = mlp(data.n_features, data.n_outputs, seed=seed, **model_kw)
+    if factory is None:
+        model = mlp(data.n_features, data.n_outputs, seed=seed,
+                    **{k: config[k] for k in MODEL_KEYS if k in config})
+    else:
+        model = build_model(factory, config, data, seed)
     report = _Report(trial, prune, epochs)
     hist = fit(model, data, epochs=epochs, callbacks=[report, *callbacks], seed=seed, **fit_kw)
     status = "pruned" if report.pruned else hist.status
@@ -66,7 +79,7 @@ def _train_trial(data: Data, config: dict, trial, epochs: int, seed: int, prune:
     return dict(status=status, epochs=hist.epochs_run, seconds=float(sum(hist.seconds)),
                 val_loss=hist.best_val_loss if best else math.inf,
                 val_metric=hist.val_metric[best - 1] if best else math.nan,
-                initial_val_loss=hist.initial["val_loss"])
+                best_epoch=best, initial_val_loss=hist.initial["val_loss"])
 
 
 def _lookup_trial(table: LookupTable, config: dict, trial, epochs: int, prune: bool) -> dict:
@@ -87,10 +100,11 @@ def _lookup_trial(table: LookupTable, config: dict, trial, epochs: int, prune: b
     return dict(status=status, epochs=used, seconds=float(table.seconds_per_epoch[idx] * used),
                 val_loss=float(seen[best]) if best is not None else math.inf,
                 val_metric=float(acc[best]) if best is not None else math.nan,
+                best_epoch=best + 1 if best is not None else None,
                 initial_val_loss=float(table.initial_val_loss[idx]))
 
 
-def _objective(source, space, fixed, epochs, seed, prune, callbacks=()):
+def _objective(source, space, fixed, epochs, seed, prune, callbacks=(), factory=None):
     import optuna
 
     def objective(trial):
@@ -101,13 +115,14 @@ def _objective(source, space, fixed, epochs, seed, prune, callbacks=()):
             config = source.snap(config)
             out = _lookup_trial(source, config, trial, epochs, prune)
         else:
-            out = _train_trial(source, config, trial, epochs, seed, prune, callbacks)
+            out = _train_trial(source, config, trial, epochs, seed, prune, callbacks, factory)
         diverged = out["status"] == "diverged" or not math.isfinite(out["val_loss"])
         # one write for the outcome: every database write is a transaction, and they add up
         trial.set_user_attr("outcome", {
             "config": config, "epochs": out["epochs"],
             "status": "diverged" if diverged else out["status"],
-            "seconds": out["seconds"], "val_metric": out["val_metric"]})
+            "seconds": out["seconds"], "val_metric": out["val_metric"],
+            "best_epoch": out["best_epoch"]})
         if out["status"] == "pruned":
             raise optuna.TrialPruned()
         if diverged:
@@ -170,10 +185,17 @@ def _source_recipe(source) -> dict:
     return {"dataset": dict(source.params)}
 
 
-def _source_from_recipe(recipe: dict):
+def _source_from_recipe(recipe: dict, study_name: str = "hplab"):
     if "lookup" in recipe:
         return LookupTable(recipe["lookup"])
     params = dict(recipe["dataset"])
+    if params.get("source") == "arrays":
+        raise ValueError(
+            f"study {study_name!r} trains on data made by Data.from_arrays "
+            f"({params.get('name')!r}), which join cannot rebuild: the arrays are not stored "
+            f"with the study. Have each worker build the same Data and call tune.search(data, "
+            f"space, ..., storage=..., study_name={study_name!r}) with the study's settings: "
+            f"it resumes the saved study and adds trials to it")
     subset, subset_seed = params.pop("subset", None), params.pop("subset_seed", 0)
     data = load_dataset(params.pop("name"), **params)
     return data.subset(subset, seed=subset_seed) if subset else data
@@ -226,14 +248,23 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
            min_epochs: int = 1, reduction_factor: int = 3, n_startup_trials: int = 10,
            epoch_budget: int | None = None, progress: bool = False,
            heartbeat: float | None = None, train_callbacks=(),
-           learner: str | None = None) -> SearchResult:
+           learner: str | None = None, model=None) -> SearchResult:
     """Search ``space`` with one of Optuna's methods; every trial trains on train, scores on val.
 
     Args:
         data: a :class:`~hplab.Data` bundle, or a :class:`LookupTable` of precomputed curves.
         space: name -> Float / LogUniform / Uniform / Int / Choice. Names are ``mlp`` and ``fit``
             arguments: depth, width, activation, dropout, optimizer, lr, batch_size, momentum,
-            weight_decay, schedule (or the table's names).
+            weight_decay, schedule (or the table's names). With ``model=`` any other name is
+            allowed too: it goes to your factory.
+        model: your own network: a function ``(params, data) -> nn.Module`` or its name
+            "package.module:function". ``params`` holds the trial's values (space and fixed,
+            all of them); the ``fit`` names among them (lr, batch_size, optimizer, ...) also go
+            to ``hplab.fit``. PyTorch's generator is seeded with ``seed`` before the call, so
+            the initial weights repeat. Default: the course's MLP (``hplab.mlp``), which needs
+            tabular data. A storage keeps the factory's import name with the study, so ``join``
+            workers can import it; one defined in a notebook cannot be imported by a worker
+            (``join`` says so): put it in a .py file beside the notebook.
         method: manual, grid, random, qmc, tpe, gp, hyperband or halving.
         n_trials: how many finished trials the study should hold (with a storage, trials saved
             earlier count, so re-running the same call finishes an interrupted study). ``None``
@@ -274,11 +305,22 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
     if not table and not isinstance(data, Data):
         raise TypeError(f"data must be an hplab Data bundle (see load_dataset) or a "
                         f"tune.LookupTable, got {type(data).__name__}")
-    allowed = tuple(data.levels) if table else MODEL_KEYS + FIT_KEYS
+    factory = None if model is None else resolve_factory(model)
+    if factory is not None and table:
+        raise ValueError("model cannot be used with a LookupTable: its curves were trained "
+                         "already; pass a Data bundle to train your own model")
+    if factory is None and not table and len(data.input_shape) != 1:
+        raise ValueError(f"search without model= trains the course's MLP, which needs tabular "
+                         f"inputs (n, features), but this data has examples of shape "
+                         f"{data.input_shape}; pass model=your_factory, a function (params, data) "
+                         f"-> nn.Module such as a CNN")
+    allowed = tuple(data.levels) if table else None if factory else MODEL_KEYS + FIT_KEYS
     space = check_space(space, allowed)
     fixed = dict(fixed or {})
     for name in fixed:
-        if name not in allowed:
+        if not isinstance(name, str):
+            raise TypeError(f"fixed keys must be strings, got {type(name).__name__} {name!r}")
+        if allowed is not None and name not in allowed:
             raise ValueError(f"fixed key {name!r} is unknown; choose from: "
                              f"{', '.join(sorted(allowed))}")
     overlap = set(fixed) & set(space)
@@ -306,6 +348,10 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
                   pruner=pruner, min_epochs=min_epochs, reduction_factor=reduction_factor,
                   grid_points=grid_points, n_startup_trials=n_startup_trials,
                   configs=configs, source=_source_recipe(data))
+    if factory is not None:  # the name a join worker imports it by
+        name = factory_name(model)
+        recipe.update(model=name or f"{factory.__module__}:{factory.__qualname__}",
+                      model_importable=name is not None)
     with _quiet_optuna():
         study = _open_study(storage, study_name, recipe, heartbeat)
         done = _count(study, _FINISHED)
@@ -327,12 +373,12 @@ def search(data, space: dict, *, method: str = "random", n_trials: int | None = 
             callbacks.append(_Progress(remaining, method))
         if remaining > 0 and (epoch_budget is None or _spent(study) < epoch_budget):
             _fill(study, _objective(data, space, fixed, epochs, seed, pruner is not None,
-                                    tuple(train_callbacks)),
+                                    tuple(train_callbacks), factory),
                   n_trials, callbacks, epoch_budget, _check_learner(learner))
         if progress and remaining > 0:
             callbacks[-1].bar.close()
     return SearchResult(study, space, method=method, epochs=epochs, fixed=fixed,
-                        pruner=pruner)
+                        pruner=pruner, model=factory)
 
 
 POLL = 1.0  # seconds between looks at the study while other workers' trials finish
@@ -496,8 +542,8 @@ def _open_study(storage, study_name, recipe, heartbeat=None):
 
 
 def _same_recipe(saved, recipe):
-    keys = ("space", "fixed", "epochs", "source")
-    return all(saved.get(k) == json.loads(json.dumps(recipe[k])) for k in keys)
+    keys = ("space", "fixed", "epochs", "source", "model")
+    return all(saved.get(k) == json.loads(json.dumps(recipe.get(k))) for k in keys)
 
 
 def _load_study(storage, study_name, heartbeat=None):
@@ -539,7 +585,13 @@ def join(storage=None, study_name: str = "hplab", *, n_trials: int | None = None
     if n_trials is None:  # one more than the trials finished or under way
         n_trials = sum(_slots(study)) + 1
     n_trials = check.integer("n_trials", n_trials, low=1)
-    return search(_source_from_recipe(recipe["source"]), space_from_dict(recipe["space"]),
+    if recipe.get("model") and not recipe.get("model_importable", True):
+        raise ValueError(f"study {study_name!r} trains the model factory {recipe['model']!r}, "
+                         f"which a worker cannot import by name (defined in a notebook or "
+                         f"inside another function); move it to a .py file, say "
+                         f"my_models.py, and search with model='my_models:function_name'")
+    return search(_source_from_recipe(recipe["source"], study_name),
+                  space_from_dict(recipe["space"]), model=recipe.get("model"),
                   method=recipe["method"], n_trials=n_trials,
                   epochs=recipe["epochs"], seed=0 if seed is None else seed, storage=storage,
                   study_name=study_name, fixed=recipe["fixed"], configs=recipe["configs"],
@@ -555,7 +607,8 @@ def load(storage=None, study_name: str = "hplab") -> SearchResult:
     ``storage`` None reads the URL from ``$HPLAB_STORAGE``."""
     study, recipe = _load_study(storage, study_name)
     return SearchResult(study, space_from_dict(recipe["space"]), method=recipe["method"],
-                        epochs=recipe["epochs"], fixed=recipe["fixed"], pruner=recipe["pruner"])
+                        epochs=recipe["epochs"], fixed=recipe["fixed"], pruner=recipe["pruner"],
+                        model=recipe.get("model") if recipe.get("model_importable") else None)
 
 
 def start_worker(storage=None, study_name: str = "hplab", *, n_trials: int | None = None,
