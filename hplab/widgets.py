@@ -1246,3 +1246,114 @@ class BudgetCalculator:
             values = {k: w.value for k, w in self.controls.items()}
             bundle["text/plain"] = self.text(values, self.last_result)
         return bundle
+
+
+# ---- lesson 13 ----
+
+
+@dataclass
+class StudyResult:
+    """One playbook study: the knob values, the comparison, and its verdict in words."""
+
+    config: dict
+    study: object  # an hplab.playbook.Comparison
+    diagnosis: Diagnosis
+    seconds: float = 0.0
+
+
+class PlaybookLab(Dashboard):
+    """Lesson 13: pick a scientific hyperparameter; the lab re-tunes the learning rate for each
+    of its values (one ``fit_many`` sweep per value) and compares best with best, beside the
+    naive comparison at the rate that is best for the first value.
+
+    Example:
+        >>> lab = PlaybookLab(live=False)                       # doctest: +SKIP
+        >>> lab.controls["study"].value = "width 8 vs 128"      # doctest: +SKIP
+        >>> lab.last_result.diagnosis.label                     # doctest: +SKIP
+    """
+
+    TITLE = "Best with best"
+    KNOBS = ("optimizer", "epochs", "seed")
+    PANELS = ("isolation", "verdicts")
+    VALUES = dict(optimizer="momentum", epochs=30)
+    STUDIES = {"depth 1 vs 4": ("depth", (1, 4)), "width 8 vs 128": ("width", (8, 128)),
+               "weight decay 0 vs 0.01": ("weight_decay", (0.0, 0.01)),
+               "batch size 16 vs 128": ("batch_size", (16, 128))}
+    LRS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+    FIGSIZE = (11.5, 4.2)
+
+    def __init__(self, *, study: str = "depth 1 vs 4", live: bool = False, **values):
+        if study not in self.STUDIES:
+            raise ValueError(f"study {study!r} is unknown; choose one of: {', '.join(self.STUDIES)}")
+        self._extra = {"study": W.Dropdown(options=list(self.STUDIES), value=study,
+                                           description="study", **_slider_style())}
+        self._data = load_dataset("spirals", n_samples=600, noise=0.2, seed=DATA_SEED)
+        super().__init__(live=live, **values)
+
+    def run(self) -> StudyResult | None:
+        """Sweep the rate for each value of the chosen knob and draw the isolation plot."""
+        from .playbook import compare_values
+
+        start = time.perf_counter()
+        try:
+            c = self.config
+            param, values = self.STUDIES[c["study"]]
+            shared = {} if param in ("width", "depth") else dict(depth=2)
+            study = compare_values(self._data, param, values, lrs=self.LRS,
+                                   optimizer=c["optimizer"], epochs=c["epochs"], seed=c["seed"],
+                                   **({"width": 64} if param != "width" else {}), **shared)
+            result = StudyResult(c, study, self._verdict(study), time.perf_counter() - start)
+        except Exception as exc:  # shown in the dashboard; the dashboard keeps working
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._show_error()
+            return None
+        self.error = None
+        self.ghost, self.last_result = self.last_result, result
+        self.runs += 1
+        self._draw_final()
+        self.last_seconds = time.perf_counter() - start
+        return result
+
+    @staticmethod
+    def _verdict(study) -> Diagnosis:
+        naive, tuned, p = study.naive_winner, study.tuned_winner, study.param.replace("_", " ")
+        if naive != tuned:
+            return Diagnosis("misleading", {}, (
+                f"At the fixed rate {study.fixed_lr:g}, {p} {naive} wins; each at its own best rate, "
+                f"{p} {tuned} wins. The fixed rate suited one value and not the other."),
+                "Trust the best-with-best verdict; check it over a few seeds.")
+        return Diagnosis("agree", {}, (
+            f"Both comparisons pick {p} {tuned}: here the fixed rate did not change the verdict."),
+            "Check whether any best rate sits on the edge of the searched range.")
+
+    def facts(self, result) -> str:
+        s = result.study
+        rates = ", ".join(f"{v}: {lr}" for v, lr in zip(s.values, s.best_lrs))
+        return (f"{len(s.values)} values x {len(self.LRS)} rates = {len(s.values) * len(self.LRS)} "
+                f"runs; best rates {rates}; trained in {result.seconds:.1f} s")
+
+    def _draw_panel(self, panel, ax, result, ghost):
+        from .playbook import isolation_plot
+
+        s = result.study
+        if panel == "isolation":
+            isolation_plot(s, ax, title="final validation loss against the rate")
+            return
+        top = 1.15 * max(v for v in s.tuned + s.naive if math.isfinite(v))
+        for k, (label, losses) in enumerate((("at the fixed rate", s.naive),
+                                            ("each at its best rate", s.tuned))):
+            xs = [i + (k - 0.5) * 0.38 for i in range(len(s.values))]  # colours unlike the lines
+            color = style.GREY if k == 0 else style.OKABE_ITO["green"]
+            ax.bar(xs, [min(v, top) for v in losses], width=0.36, color=color, label=label,
+                   hatch="//" if k == 0 else None, edgecolor="black")
+        ax.set_xticks(range(len(s.values)), [f"{s.param.replace('_', ' ')} {v}" for v in s.values])
+        ax.set_ylim(0, top * 1.05)
+        ax.set(ylabel="final validation loss", title=f"lower wins; fixed rate {s.fixed_lr:g}")
+        style.finish(ax, legend=True, loc="outside")
+
+    def _layout(self):
+        self.controls.update(self._extra)
+        return super()._layout()
+
+    def _sync_enabled(self):
+        pass  # no knob here depends on another

@@ -69,3 +69,19 @@ def test_weight_decay_study_and_isolation_plot(spirals):
 
 def test_lesson_reads_like_a_lesson():
     assert shape_problems("13_tuning_playbook", checks=2) == []
+
+
+def test_playbook_lab_shows_the_lessons_study_and_switches_studies():
+    from hplab import widgets
+
+    lab = widgets.PlaybookLab()
+    study = lab.last_result.study
+    assert lab.error is None and (study.param, study.values) == ("depth", [1, 4])
+    assert lab.last_result.diagnosis.label == "misleading"  # the lesson's seed: the verdicts differ
+    assert (study.naive_winner, study.tuned_winner) == (1, 4)
+    lab.controls["study"].value = "weight decay 0 vs 0.01"
+    assert lab.runs == 2 and lab.last_result.study.param == "weight_decay"
+    assert lab.last_result.diagnosis.label in ("misleading", "agree")
+    assert "14 runs" in lab.facts(lab.last_result) and lab.static_png()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="study 'colour' is unknown"):
+        widgets.PlaybookLab(study="colour")

@@ -16,7 +16,7 @@
 
 # %%
 import hplab
-from hplab import playbook
+from hplab import playbook, widgets
 
 # %% [markdown]
 # ## Three kinds of hyperparameter
@@ -97,16 +97,14 @@ assert deep[-2:] == [float("inf")] * 2 and max(shallow) < 1
 # - **Exploit** (the end): freeze what you learned, narrow the ranges around the best region, and
 #   spend the remaining runs on the final configuration, checking the winner over a few seeds.
 #
-# > **Predict first.** With 20 runs for one more study, would you spend them on 20 rates for depth
-# > 4 alone, or on 10 rates for each depth? Then change `"depth"` to `"width"` (values 8 and 128)
-# > in the cell below and read the verdicts.
+# > **Predict first.** In the lab below, pick *width 8 vs 128*, then *weight decay 0 vs 0.01*.
+# > Does the fixed-rate comparison still mislead? Change the seed: does the verdict survive?
+# > And with 20 runs for one more study, would you spend them on 20 rates for one value, or on 10
+# > rates for each of two?
 
 # %%
-mine = playbook.compare_values(data, "depth", [2, 4], lrs=[0.02, 0.05, 0.1, 0.2],
-                               optimizer="momentum", width=64, epochs=30, seed=1)
-print(f"{mine.param}: naive winner {mine.naive_winner}, best-with-best winner {mine.tuned_winner}"
-      f", best rates {mine.best_lrs}")
-ax = playbook.isolation_plot(mine)
+lab = widgets.PlaybookLab()
+lab
 
 # %% [markdown]
 # <div style="border-left: 4px solid #2a7ae2; padding: 0.6em 1em; background: #f3f7fd">
