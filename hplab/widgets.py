@@ -1292,27 +1292,28 @@ class PlaybookLab(Dashboard):
 
     def run(self) -> StudyResult | None:
         """Sweep the rate for each value of the chosen knob and draw the isolation plot."""
-        from .playbook import compare_values
-
         start = time.perf_counter()
         try:
-            c = self.config
-            param, values = self.STUDIES[c["study"]]
-            shared = {} if param in ("width", "depth") else dict(depth=2)
-            study = compare_values(self._data, param, values, lrs=self.LRS,
-                                   optimizer=c["optimizer"], epochs=c["epochs"], seed=c["seed"],
-                                   **({"width": 64} if param != "width" else {}), **shared)
-            result = StudyResult(c, study, self._verdict(study), time.perf_counter() - start)
+            result = self._study(self.config)
         except Exception as exc:  # shown in the dashboard; the dashboard keeps working
             self.error = f"{type(exc).__name__}: {exc}"
             self._show_error()
             return None
-        self.error = None
-        self.ghost, self.last_result = self.last_result, result
+        result.seconds = time.perf_counter() - start
+        self.error, self.ghost, self.last_result = None, self.last_result, result
         self.runs += 1
         self._draw_final()
         self.last_seconds = time.perf_counter() - start
         return result
+
+    def _study(self, c: dict) -> StudyResult:
+        from .playbook import compare_values
+
+        param, values = self.STUDIES[c["study"]]
+        fixed = {} if param == "width" else {"width": 64}  # 2 hidden layers unless depth is studied
+        study = compare_values(self._data, param, values, lrs=self.LRS, optimizer=c["optimizer"],
+                               epochs=c["epochs"], seed=c["seed"], **fixed)
+        return StudyResult(c, study, self._verdict(study))
 
     @staticmethod
     def _verdict(study) -> Diagnosis:
