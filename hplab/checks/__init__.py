@@ -26,6 +26,7 @@ from .search_methods import grid_search, random_search
 from .tools_and_scaling import beat_target, search_space
 from .tuning_workflow import honest_test_score
 from .why_tune import MYSTERY_RECIPES, mystery_diagnoses, mystery_runs
+from .your_own_model import model_factory
 
 __all__ = [
     "MYSTERY_RECIPES", "STRICT_ENV", "Feedback", "batch_noise", "beat_target",
@@ -33,4 +34,5 @@ __all__ = [
     "grid_search", "honest_test_score", "learning_rate_predictions", "lr_choice", "lr_range_test",
     "mystery_diagnoses", "mystery_runs", "optimizer_ranking", "overfitting_cures",
     "random_search", "same_as_reference", "search_space", "updates_per_epoch",
+    "model_factory",
 ]
