@@ -116,7 +116,7 @@ for name, h in adam.items():
 
 # %% tags=["check"]
 acc = [h.val_metric[-1] for h in adam.values()]
-assert acc[1] > acc[0] + 0.03 and acc[2] > acc[0] + 0.03
+assert acc[1] > acc[0] + 0.03 and acc[2] > acc[1]   # BatchNorm higher still, on this seed
 
 # %% [markdown]
 # Both help: the warmed-up run ends a few points higher than the one that started at full speed,
