@@ -3,9 +3,19 @@
     python course.py          set up (first time only) and open the lessons in JupyterLab
     python course.py test     run the whole test suite, then every notebook in a real browser
     python course.py setup    set up only (what the first command does before it opens JupyterLab)
-    python course.py present  show the lessons as slides-like pages with Voila (no code)
+    python course.py present [02 09 ...]
+                              show the lessons as pages with Voila (no code), on the
+                              instructor's screen; the lessons named are kept ready to open
+    python course.py leaderboard [STORAGE] [--study-name NAME] [--port 8080]
+                              optuna-dashboard on a shared study, on this computer only
+                              (storage from $HPLAB_STORAGE when not given)
+    python course.py wheelhouse DIR
+                              collect every package the course needs into DIR (a USB stick)
+    python course.py setup --wheelhouse DIR
+                              set up from such a folder, without the network
 
-    --torch cpu|cuda|auto     which PyTorch build to install (default: auto, see below)
+    --torch cpu|cuda|auto     which PyTorch build to install (default: auto, see below;
+                              wheelhouse and --wheelhouse default to cpu)
 
 Everything is installed into ./.venv, so nothing else on the machine changes. PyTorch is pinned
 (constraints.txt); a GPU is not needed for this course. On Linux, the Python Package Index's
@@ -18,8 +28,10 @@ On macOS and Windows the Package Index's build is already the CPU one.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -140,16 +152,69 @@ def pending(stamp: str, wanted: str, choice: str | None) -> str | None:
     return choice or earlier
 
 
-def setup(choice: str | None = None) -> int:
+def offline(commands: list[list[str]], folder) -> list[list[str]]:
+    """The same pip commands, taking every package from ``folder`` and none from the network."""
+    where = ["--no-index", "--find-links", str(folder)]
+    return [[*cmd[:3], *where, *cmd[3:]] if cmd[:3] == ["-m", "pip", "install"] else cmd
+            for cmd in commands]
+
+
+def build_requires(pyproject: str) -> list[str]:
+    """What pip needs to build the course itself (pyproject.toml's [build-system] requires):
+    an install from a wheelhouse builds the editable course without the network."""
+    import tomllib  # Python 3.11+, checked before this is called
+
+    return list(tomllib.loads(pyproject)["build-system"]["requires"])
+
+
+def wheelhouse_commands(folder, requirement: str, options: list[str], build: list[str]) -> list[list[str]]:
+    """pip commands that collect into ``folder`` every package ``setup`` installs: the PyTorch
+    build (and its dependencies) from its index, then the course and all its extras as wheels
+    (packages published only as source are built here, once), then what builds the course."""
+    folder = str(folder)
+    pip = ["-m", "pip", "--disable-pip-version-check"]
+    return [[*pip, "download", "--dest", folder, "-c", "constraints.txt", *options, requirement],
+            [*pip, "wheel", "--wheel-dir", folder, "--find-links", folder, "-c", "constraints.txt",
+             ".[dev]", requirement],
+            [*pip, "download", "--dest", folder, *build]]
+
+
+def check_python():
     if sys.version_info < PYTHON_MIN:
         sys.exit(f"hplab needs Python {'.'.join(map(str, PYTHON_MIN))} or newer; "
                  f"this is {sys.version.split()[0]}")
+
+
+def wheelhouse(folder: str, choice: str | None = None) -> int:
+    """``python course.py wheelhouse DIR``: every package the course needs, into DIR."""
+    check_python()
+    system = platform.system()
+    build = torch_build(choice or "cpu", system, system == "Linux" and has_nvidia_gpu())
+    requirement, options = torch_install(build, torch_version((ROOT / "constraints.txt").read_text()), True)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for cmd in wheelhouse_commands(Path(folder).resolve(), requirement, options,
+                                   build_requires((ROOT / "pyproject.toml").read_text())):
+        code = run(sys.executable, *cmd)
+        if code:
+            return code
+    print(f"\nCollected in {folder}: hand it out, then on each laptop (same system and Python as "
+          f"this one, {system} and Python {sys.version_info.major}.{sys.version_info.minor}):\n"
+          f"    python course.py setup --wheelhouse {folder}", flush=True)
+    return 0
+
+
+def setup(choice: str | None = None, wheelhouse: str | None = None) -> int:
+    check_python()
+    if wheelhouse is not None and not Path(wheelhouse).is_dir():
+        sys.exit(f"--wheelhouse {wheelhouse}: no such folder")
+    if wheelhouse is not None and choice is None:
+        choice = "cpu"  # what a wheelhouse holds unless it was made with --torch cuda
     choice = pending(STAMP.read_text() if STAMP.exists() else "", wanted(), choice)
     if choice is None:
         return 0
     system = platform.system()
     build = torch_build(choice, system, system == "Linux" and has_nvidia_gpu())
-    reachable = probe() if build == "cpu" else (lambda: False)
+    reachable = probe() if build == "cpu" and wheelhouse is None else (lambda: False)
     if not PY.exists():
         print(f"Creating a virtual environment in {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -158,11 +223,16 @@ def setup(choice: str | None = None) -> int:
     requirement, options = torch_install(build, version, index_reachable)
     where = {"cpu": f"from {CPU_INDEX}" if options else f"on this machine ({CPU_INDEX} cannot be reached)",
              "cuda": "from the Python Package Index", "default": "from the Python Package Index"}
-    print(f"PyTorch build: {build}, {requirement} {where[build]}", flush=True)
-    for cmd in install_commands(requirement, options):
+    source = f"from {wheelhouse}" if wheelhouse is not None else where[build]
+    print(f"PyTorch build: {build}, {requirement} {source}", flush=True)
+    commands = install_commands(requirement, options)
+    if wheelhouse is not None:
+        print(f"Installing from {wheelhouse} only, without the network", flush=True)
+        commands = offline(commands, Path(wheelhouse).resolve())
+    for cmd in commands:
         code = run(PY, *cmd)
         if code:
-            if build == "cpu" and not options:
+            if build == "cpu" and not options and wheelhouse is None:
                 print(f"\nIf pip found no {requirement}: connect to {CPU_INDEX} and run this again,"
                       " or give pip a folder of wheels (PIP_FIND_LINKS=/path/to/wheels), or take the"
                       " Python Package Index's CUDA build with --torch cuda (about 2.7 GB).", file=sys.stderr)
@@ -193,43 +263,116 @@ def test(extra) -> int:
     return code or (0 if browser == 5 else browser)
 
 
-def voila_command(extra=()) -> list[str]:
-    """Presentation mode: every lesson's outputs and dashboards, no code, on this computer only."""
-    return [str(BIN / "voila"), "lessons", "--Voila.ip=127.0.0.1", "--theme=light",
-            "--strip_sources=True", *extra]
+# A presentation kernel holds about 500 MB. One whose page is closed (or was only fetched) is
+# shut down after this long idle; an open page is connected, so it is never culled.
+CULL_IDLE_SECONDS = 120
+CULL_INTERVAL_SECONDS = 30
+
+
+def lesson_files(names: list[str], folder: Path = ROOT / "lessons") -> list[str]:
+    """The lesson notebooks named by number or name start: ["02"] -> ["02_learning_rate.ipynb"]."""
+    found = []
+    notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
+    for name in names:
+        matches = [n for n in notebooks if n == name or n.startswith(name.removesuffix(".ipynb") + "_")]
+        if len(matches) != 1:
+            raise SystemExit(f"lesson {name!r} is not one of: {', '.join(n[:2] for n in notebooks)}")
+        found += matches
+    return found
+
+
+def voila_command(extra=(), ready=()) -> list[str]:
+    """Presentation mode: every lesson's outputs and dashboards, no code, on this computer only.
+    Idle kernels are culled, so a closed tab gives its memory back whichever way the page was
+    opened; each lesson in ``ready`` is run ahead in a kernel of its own (Voila's preheated
+    kernels), so its page opens at once, and run again in the background after each viewer."""
+    cmd = [str(BIN / "voila"), "lessons", "--Voila.ip=127.0.0.1", "--theme=light",
+           "--strip_sources=True",
+           f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+           f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+           "--MappingKernelManager.cull_connected=False"]
+    if ready:
+        pools = {"default": {"pool_size": 0}, **{name: {"pool_size": 1} for name in ready}}
+        cmd += ["--preheat_kernel=True", f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"]
+    given = {flag.partition("=")[0] for flag in extra}  # a flag given by hand replaces ours
+    return [flag for flag in cmd if flag.partition("=")[0] not in given] + list(extra)
 
 
 def present(extra) -> int:
-    print("Presentation mode: pick a lesson in the browser tab that opens; Ctrl+C stops it.")
-    return run(*voila_command(extra))
+    names = [a for a in extra if not a.startswith("-")]
+    ready = lesson_files(names)
+    print("Presentation mode, for the instructor's screen: every page opened starts a kernel of"
+          " about 500 MB on this computer. Learners run the course on their own laptops.")
+    if ready:
+        print(f"Kept ready to open at once: {', '.join(ready)}")
+    print("Pick a lesson in the browser tab that opens; Ctrl+C stops it.", flush=True)
+    return run(*voila_command([a for a in extra if a.startswith("-")], ready))
+
+
+HAS_PASSWORD = re.compile(r"://[^/@\s:]*:[^/@\s]+@")
+
+
+def leaderboard_command(argv: list[str]) -> tuple[list[str], dict]:
+    """``python -m hplab.tune dashboard``'s command and the environment it needs: a storage
+    given on the command line reaches it through $HPLAB_STORAGE, never through its arguments."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python course.py leaderboard")
+    parser.add_argument("storage", nargs="?", default=None, help="(default: $HPLAB_STORAGE)")
+    parser.add_argument("--study-name", default=None)
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    if args.storage and HAS_PASSWORD.search(args.storage):
+        raise SystemExit("leaderboard: a URL with a password does not belong on a command line "
+                         "(every user of this computer can read it); set HPLAB_STORAGE instead")
+    env = {"HPLAB_STORAGE": args.storage} if args.storage else {}
+    cmd = ["-m", "hplab.tune", "dashboard", "--port", str(args.port)]
+    return cmd + (["--study-name", args.study_name] if args.study_name else []), env
+
+
+def leaderboard(extra) -> int:
+    cmd, env = leaderboard_command(extra)
+    print("+", PY, *cmd, flush=True)
+    return subprocess.run([str(PY), *cmd], cwd=ROOT, env={**os.environ, **env}).returncode
+
+
+def option(argv: list[str], name: str) -> tuple[str | None, list[str]]:
+    """Take ``name X`` (or ``name=X``) out of the arguments; the rest go on unchanged."""
+    rest = list(argv)
+    for i, arg in enumerate(rest):
+        if arg == name and i + 1 < len(rest):
+            value = rest.pop(i + 1)
+            del rest[i]
+            return value, rest
+        if arg.startswith(name + "="):
+            return rest.pop(i).partition("=")[2], rest
+    return None, rest
 
 
 def torch_choice(argv: list[str]) -> tuple[str | None, list[str]]:
     """Take ``--torch X`` (or ``--torch=X``) out of the arguments; the rest go on unchanged."""
-    rest, choice = list(argv), None
-    for i, arg in enumerate(rest):
-        if arg == "--torch" and i + 1 < len(rest):
-            choice = rest.pop(i + 1)
-            del rest[i]
-            break
-        if arg.startswith("--torch="):
-            choice = rest.pop(i).partition("=")[2]
-            break
+    choice, rest = option(argv, "--torch")
     if choice is not None and choice not in BUILDS:
         raise SystemExit(f"--torch must be one of {', '.join(BUILDS)}, not {choice!r}")
     return choice, rest
 
 
+COMMANDS = ("open", "setup", "test", "present", "leaderboard", "wheelhouse")
+
+
 def main(argv: list[str]) -> int:
     choice, argv = torch_choice(argv)
     command, extra = (argv[0], argv[1:]) if argv and not argv[0].startswith("-") else ("open", argv)
-    if command not in ("open", "setup", "test", "present"):
+    if command not in COMMANDS or (command == "wheelhouse" and len(extra) != 1):
         print(__doc__)
         return 2
-    code = setup(choice)
+    if command == "wheelhouse":
+        return wheelhouse(extra[0], choice)
+    folder, extra = option(extra, "--wheelhouse") if command == "setup" else (None, extra)
+    code = setup(choice, folder)
     if code or command == "setup":
         return code
-    return {"open": open_lab, "test": test, "present": present}[command](extra)
+    return {"open": open_lab, "test": test, "present": present, "leaderboard": leaderboard}[command](extra)
 
 
 if __name__ == "__main__":

@@ -145,3 +145,51 @@ def test_python_floor_matches_pyproject():
     floor = ".".join(map(str, course.PYTHON_MIN))
     assert f'requires-python = ">={floor}"' in text
     assert sys.version_info >= course.PYTHON_MIN
+
+
+# ----------------------------------------------------------------------------- the offline path
+
+
+def test_wheelhouse_collects_the_cpu_torch_the_course_and_what_builds_it(tmp_path):
+    folder = str(tmp_path / "wheels")
+    torch, course_wheels, build = course.wheelhouse_commands(
+        folder, "torch==2.13.0+cpu", ["--extra-index-url", course.CPU_INDEX], ["setuptools>=64"])
+    assert torch[3:6] == ["download", "--dest", folder]
+    assert torch[-3:] == ["--extra-index-url", course.CPU_INDEX, "torch==2.13.0+cpu"]
+    # every package set-up installs, as wheels; torch found in the folder, never the CUDA build
+    assert course_wheels[3:5] == ["wheel", "--wheel-dir"] and ".[dev]" in course_wheels
+    assert course_wheels[-1] == "torch==2.13.0+cpu" and ["--find-links", folder] == course_wheels[6:8]
+    assert course.CPU_INDEX not in course_wheels
+    assert build[-1] == "setuptools>=64" and build[3:6] == ["download", "--dest", folder]
+    assert all(["-c", "constraints.txt"] == cmd[i:i + 2] for cmd in (torch, course_wheels)
+               for i in [cmd.index("-c")])
+
+
+def test_build_requirements_read_from_pyproject():
+    assert course.build_requires((ROOT / "pyproject.toml").read_text()) == ["setuptools>=64"]
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_wheelhouse_set_up_never_asks_the_network(reachable, tmp_path):
+    requirement, options = course.torch_install("cpu", "2.13.0", reachable)
+    commands = course.offline(course.install_commands(requirement, options), tmp_path)
+    for cmd in commands:
+        assert cmd[3:6] == ["--no-index", "--find-links", str(tmp_path)]
+    everything = [part for cmd in commands for part in cmd]
+    assert "-e" in everything and requirement in everything  # the course and the CPU build
+
+
+def test_wheelhouse_option_taken_out_of_the_arguments():
+    assert course.option(["--wheelhouse", "/media/usb/wheels", "-x"], "--wheelhouse") == (
+        "/media/usb/wheels", ["-x"])
+    assert course.option(["--wheelhouse=w"], "--wheelhouse") == ("w", [])
+    assert course.option(["-x"], "--wheelhouse") == (None, ["-x"])
+
+
+def test_setup_refuses_a_missing_wheelhouse(tmp_path):
+    with pytest.raises(SystemExit, match="no such folder"):
+        course.setup(None, str(tmp_path / "nowhere"))
+
+
+def test_wheelhouse_needs_its_folder(capsys):
+    assert course.main(["wheelhouse"]) == 2 and "wheelhouse DIR" in capsys.readouterr().out

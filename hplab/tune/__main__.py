@@ -10,11 +10,11 @@ import json
 import sys
 
 from .callbacks import KillSwitch
-from .storage import ENV, export, hide_password, open_storage, storage_from_env
+from .storage import ENV, export, hide_password, open_storage, storage_from_env, study_names, unknown_study
 from .study import WORKER, join
 
 
-def dashboard(storage=None, *, port: int = 8080) -> int:
+def dashboard(storage=None, *, port: int = 8080, study_name: str | None = None) -> int:
     """Serve optuna-dashboard on a saved storage at http://127.0.0.1:PORT/, for a projector.
 
     Bound to this computer only; the storage is passed as an object, so its URL (and password)
@@ -25,7 +25,12 @@ def dashboard(storage=None, *, port: int = 8080) -> int:
         raise ImportError("the leaderboard dashboard needs optuna-dashboard: "
                           "pip install 'hplab[classroom]'") from None
     opened = open_storage(storage_from_env(storage), create=False)
-    print(f"leaderboard at http://127.0.0.1:{port}/ (Ctrl+C stops it)", flush=True)
+    page = ""
+    if study_name is not None:  # checked now, and its own page named
+        if study_name not in (names := study_names(opened)):
+            raise ValueError(unknown_study(study_name, storage_from_env(storage), names))
+        page = f"dashboard/studies/{opened.get_study_id_from_name(study_name)}"
+    print(f"leaderboard at http://127.0.0.1:{port}/{page} (Ctrl+C stops it)", flush=True)
     optuna_dashboard.run_server(opened, host="127.0.0.1", port=port)
     return 0
 
@@ -56,10 +61,11 @@ def main(argv=None) -> int:
     d = sub.add_parser("dashboard", help="serve optuna-dashboard on this computer (127.0.0.1)")
     d.add_argument("storage", nargs="?", default=None, help=f"(default: ${ENV})")
     d.add_argument("--port", type=int, default=8080)
+    d.add_argument("--study-name", default=None, help="check it is there and print its page")
     args = parser.parse_args(argv)
     try:
         if args.command == "dashboard":
-            return dashboard(args.storage, port=args.port)
+            return dashboard(args.storage, port=args.port, study_name=args.study_name)
         if args.command == "export":
             if len(args.paths) > 2:
                 parser.error("export takes [STORAGE] FILE")
