@@ -169,7 +169,8 @@ assert seeded.scores[1][0] > seeded.scores[0][0]  # seed 0, the search's seed, r
 # ## Step 6 · Measure it once
 #
 # Now, and only now, the test split is opened. `final_evaluation` retrains the winner on training
-# and validation data together (more data, same settings, same number of epochs) and scores it on
+# and validation data together (more data, same settings, and as many optimizer steps as the
+# winner took to its best epoch, since no validation data is left to stop on) and scores it on
 # the test split. The count of test reads goes from 0 to 1.
 
 # %%
