@@ -190,7 +190,8 @@ def wheelhouse(folder: str, choice: str | None = None) -> int:
     check_python()
     system = platform.system()
     build = torch_build(choice or "cpu", system, system == "Linux" and has_nvidia_gpu())
-    requirement, options = torch_install(build, torch_version((ROOT / "constraints.txt").read_text()), True)
+    reachable = probe()() if build == "cpu" else False  # else the CPU wheel pip finds locally
+    requirement, options = torch_install(build, torch_version((ROOT / "constraints.txt").read_text()), reachable)
     Path(folder).mkdir(parents=True, exist_ok=True)
     for cmd in wheelhouse_commands(Path(folder).resolve(), requirement, options,
                                    build_requires((ROOT / "pyproject.toml").read_text())):
