@@ -29,6 +29,7 @@ def test_search_trains_the_factory_on_its_own_keys(images):
     assert set(table["status"]) == {"completed"} and "channels" in table.columns
     assert table["val_metric"].min() > 0.5  # a CNN learned the digits, not a constant
     assert set(result.best_params) == {"channels", "lr"}
+    assert all(isinstance(note, str) for note in result.health_check())  # own keys: no KeyError
     assert result.study.user_attrs["hplab"]["model"] == FACTORY
     again = tune.search(images, SPACE, model=small_cnn, method="random", n_trials=3, epochs=3)
     assert again.trials["val_loss"].tolist() == table["val_loss"].tolist()  # same seed, same run
@@ -81,6 +82,10 @@ def test_a_shared_study_stores_the_factory_name_and_join_imports_it(tmp_path):
     joined = tune.join(url, "own", n_trials=3, seed=1)
     assert len(joined.trials) == 3 and set(joined.trials["status"]) == {"completed"}
     assert joined.model is wide_mlp
+    loaded = tune.load(url, "own")  # a reader gets the factory's name, and retrains with it
+    assert isinstance(loaded.health_check(), list) and loaded.model == name
+    final = tune.final_evaluation(tabular, loaded)
+    assert final.model[0].out_features == loaded.best_params["width"]
 
 
 def wide_mlp(params, data):
