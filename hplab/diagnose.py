@@ -247,5 +247,5 @@ def diagnose(history: History) -> Diagnosis:
            else "the validation loss is near its best")
     return Diagnosis("good", ev,
                      f"Training converged: {scores}, and {why}.",
-                     "Keep this as a baseline; tune one knob at a time against the validation "
-                     "score.")
+                     "Keep this as a baseline. To judge a knob, re-tune the learning rate for each "
+                     "of its values and compare the best runs on the validation score.")

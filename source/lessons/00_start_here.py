@@ -128,8 +128,9 @@ fig, results = widgets.compare_presets(["good", "divergence", "vanishing gradien
 # - Hyperparameters are chosen before training; they decide whether and how well it learns.
 # - Always look at training *and* validation curves together — most diagnoses come from how
 #   the two lines move relative to each other.
-# - Change one knob at a time and compare with the previous run (the ghost), so you know which
-#   change did what.
+# - While you explore, change one knob per run and compare with the previous run (the ghost), so
+#   you know which change did what. To *decide* about a knob, lesson 13 shows the sturdier way:
+#   re-tune the learning rate for each of its values and compare the best with the best.
 #
 # </div>
 
