@@ -28,7 +28,7 @@ def test_a_killed_worker_leaves_its_finished_trials_and_one_running_and_resume_r
 
     board = tune.load(url, "class").trials
     assert board["status"].tolist() == ["completed"] * 3 + ["running"]  # 1 + 2, then the killed
-    assert board["epochs"].tolist() == [2, 2, 2, 0]
+    assert board["epochs"].tolist() == [2, 2, 2, 1]  # the killed trial reported one epoch, no score
 
     resumed = tune.join(url, "class", n_trials=4, seed=7).trials
     assert resumed.loc[:2].equals(board.loc[:2])  # nothing finished was lost

@@ -211,8 +211,9 @@ assert smooth[-1] > 2 * smooth.min() and found.stopped_early  # then it turns an
 
 # %%
 fresh = scenarios.net(data, seed=0)
-print("after the test:", hplab.evaluate(model, data))
-print("fresh network: ", hplab.evaluate(fresh, data))
+for name, net in (("after the test", model), ("fresh network", fresh)):
+    score = hplab.evaluate(net, data)
+    print(f"{name:>14}: validation loss {score['loss']:.4f}, accuracy {score['metric']:.3f}")
 
 # %% tags=["check"]
 assert hplab.evaluate(model, data) == hplab.evaluate(fresh, data)
