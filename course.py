@@ -291,7 +291,9 @@ def voila_command(extra=(), ready=()) -> list[str]:
            "--strip_sources=True",
            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
            f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
-           "--MappingKernelManager.cull_connected=False"]
+           "--MappingKernelManager.cull_connected=False",
+           # jupytext (the authors' tool) ships a JupyterLab extension that Voila's page cannot host
+           "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext"]
     if ready:
         pools = {"default": {"pool_size": 0}, **{name: {"pool_size": 1} for name in ready}}
         cmd += ["--preheat_kernel=True", f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"]
