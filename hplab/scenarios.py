@@ -76,6 +76,31 @@ def sweep(data: Data, seed: int = 0, lrs=SWEEP_LRS) -> LRSweep:
     return lr_sweep(data, lrs, optimizer="sgd", epochs=EPOCHS, seed=seed, **NET)
 
 
+def sweep_shape(sweep: LRSweep) -> dict:
+    """What lesson 02 says its sweep shows, as named facts (each True when it holds): every rate
+    from the first that diverged upwards diverged too, more than 5x above the best rate; rates
+    a tenth of the best or less end over 1.3x the best's loss; rates between the best and the
+    first diverged one still bounce at the end (training loss rising over 0.2 in the last
+    epochs), more than any rate below a third of the best."""
+    final = dict(zip(sweep.lrs, sweep.final_val_loss))
+    diverged = [lr for lr, h in zip(sweep.lrs, sweep.histories) if h.diverged]
+    if not diverged:
+        return {"some rates diverged": False}
+    ups = {lr: late_rises(h, EPOCHS, "train_loss") for lr, h in zip(sweep.lrs, sweep.histories)}
+    right = [u for lr, u in ups.items() if sweep.best_lr < lr < min(diverged)] or [0.0]
+    calm = [u for lr, u in ups.items() if lr < sweep.best_lr / 3] or [0.0]
+    return {
+        "some rates diverged": True,
+        "divergence starts over 5x the best rate": min(diverged) > 5 * sweep.best_lr,
+        "every higher rate diverged too": all(h.diverged for lr, h in zip(sweep.lrs, sweep.histories)
+                                              if lr >= min(diverged)),
+        "a tenth of the best ends over 1.3x its loss": min(
+            v for lr, v in final.items() if lr <= sweep.best_lr / 10) > 1.3 * final[sweep.best_lr],
+        "rates right of the best bounce": min(right) > 0.2,
+        "rates far left of the best bounce less": max(calm) < min(right),
+    }
+
+
 # ----------------------------------------------------------------------------- lesson 03
 # Knob values for hplab.widgets.train_run / compare_configs (the dashboards' runs).
 

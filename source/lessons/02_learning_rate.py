@@ -271,15 +271,9 @@ print(f"{len(sweep.lrs)} networks trained together in {max(sum(h.seconds) for h 
       f"one alone takes {sum(alone.seconds):.2f} s")
 
 # %% tags=["check"]
-final = dict(zip(sweep.lrs, sweep.final_val_loss))
 assert 2 <= sweep.best_lr / found.suggestion <= 10
-assert diverged and min(diverged) > 5 * sweep.best_lr
-assert all(h.diverged for lr, h in zip(sweep.lrs, sweep.histories) if lr >= min(diverged))
-assert min(v for lr, v in final.items() if lr <= sweep.best_lr / 10) > 1.3 * final[sweep.best_lr]
-ups = {lr: scenarios.late_rises(h, scenarios.EPOCHS, "train_loss")
-       for lr, h in zip(sweep.lrs, sweep.histories)}
-right = [u for lr, u in ups.items() if sweep.best_lr < lr < min(diverged)]
-assert min(right) > 0.2 and max(u for lr, u in ups.items() if lr < sweep.best_lr / 3) < min(right)
+shape = scenarios.sweep_shape(sweep)     # the facts the text above states, one by one
+assert all(shape.values()), [fact for fact, ok in shape.items() if not ok]
 
 # %% [markdown]
 # The bottom of the U sits a few times above the range test's suggestion: the suggestion is on
