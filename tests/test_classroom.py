@@ -9,7 +9,6 @@ missing server is a failure. ``HPLAB_TEST_POSTGRES_CLUSTER`` ("15 main") lets a 
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -68,29 +67,6 @@ def _trials(url, name):
     return optuna.load_study(study_name=name, storage=_oracle(url)).get_trials()
 
 
-def _kill_mid_trial(workers, url, name, timeout=120.0) -> tuple[int, int]:
-    """SIGKILL one of ``workers`` while it runs a trial; return (its index, the trial's number).
-
-    The process is frozen (SIGSTOP) first, and killed only if its trial is still running, so the
-    kill lands mid-trial whatever the machine's speed."""
-    tags = {f"{socket.gethostname()}:{w.pid}": i for i, w in enumerate(workers)}
-    study = optuna.load_study(study_name=name, storage=_oracle(url))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(w.poll() is None for w in workers):
-        for trial in study.get_trials(states=(TrialState.RUNNING,)):
-            i = tags.get(trial.user_attrs.get("worker"))
-            if i is None or workers[i].poll() is not None:
-                continue
-            os.kill(workers[i].pid, signal.SIGSTOP)
-            if study._storage.get_trial(trial._trial_id).state == TrialState.RUNNING:
-                workers[i].kill()
-                workers[i].communicate()
-                return i, trial.number
-            os.kill(workers[i].pid, signal.SIGCONT)
-        time.sleep(0.02)
-    raise TimeoutError("no worker was caught running a trial")
-
-
 def _restart_postgres():
     cluster = _need("HPLAB_TEST_POSTGRES_CLUSTER").split()
     subprocess.run(["pg_ctlcluster", *cluster, "stop"], check=True)
@@ -105,11 +81,14 @@ def test_workers_fill_one_study_through_a_kill_and_a_restart(storage, data):
     target, n_workers = 10, 3
     tune.search(data, SPACE, n_trials=1, epochs=20, storage=url, study_name=name,
                 heartbeat=HEARTBEAT)
-    workers = [tune.start_worker(url, name, n_trials=target, seed=i + 1, heartbeat=HEARTBEAT)
+    # the first worker SIGKILLs itself inside its first trial (tune.KillSwitch): a crash at the
+    # same point on every run, however fast the machine
+    victim = 0
+    workers = [tune.start_worker(url, name, n_trials=target, seed=i + 1, heartbeat=HEARTBEAT,
+                                 kill_after=0 if i == victim else None)
                for i in range(n_workers)]
     try:
-        tune.wait_for_trials(url, name, n=2)
-        victim, killed = _kill_mid_trial(workers, url, name)
+        assert tune.worker_report(workers[victim], timeout=300) == {"killed_by_signal": 9}
         if url.startswith("postgresql"):
             tune.wait_for_trials(url, name, n=4)
             _restart_postgres()
@@ -119,6 +98,8 @@ def test_workers_fill_one_study_through_a_kill_and_a_restart(storage, data):
         for w in workers:
             w.kill()
     trials = _trials(url, name)
+    tag = f"{socket.gethostname()}:{workers[victim].pid}"
+    killed = next(t.number for t in trials if t.user_attrs.get("worker") == tag)  # its one trial
     states = [t.state for t in trials]
     assert TrialState.RUNNING not in states  # no trial left running
     assert [t.number for t in trials] == list(range(len(trials)))  # every number once
