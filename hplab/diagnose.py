@@ -58,7 +58,7 @@ class Diagnosis:
 
     def _repr_html_(self) -> str:
         """The verdict, and its evidence as a short table of plain words and thresholds."""
-        from ._style import diagnosis_html
+        from .plots._style import diagnosis_html
 
         return diagnosis_html(self)
 

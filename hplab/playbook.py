@@ -101,7 +101,7 @@ def isolation_plot(study: Comparison, ax=None, *, title: str | None = None):
     hyperparameter: a star at each value's best rate (best with best), a circle at the fixed
     rate (the naive comparison), a dotted line through the fixed rate. Diverged runs are
     marked at the top edge."""
-    from . import _style as style
+    from .plots import _style as style
 
     ax = style.new_axes() if ax is None else ax
     finite = [v for s in study.sweeps for v in s.final_val_loss if math.isfinite(v)]

@@ -111,7 +111,7 @@ WARMUP = {
 
 def norm_panel(histories: dict, ax=None, *, title: str = "gradient norm of each minibatch"):
     """The whole-gradient norm of every minibatch (log scale), one line per run."""
-    from . import _style as style
+    from .plots import _style as style
 
     ax = style.new_axes() if ax is None else ax
     for i, (label, h) in enumerate(histories.items()):

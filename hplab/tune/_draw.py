@@ -1,5 +1,5 @@
-"""Matplotlib helpers for tuning results: axis plots, plain-number log axes, in the course style
-(:mod:`hplab._style`)."""
+"""Axis plots of tuning results, in the course style (:mod:`hplab.plots._style`, which also gives
+the other tuning plots their Axes and their plain-number log axes)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import _style as style
+from ..plots import _style as style
 from .space import Choice, Int
 
 if TYPE_CHECKING:
     from .results import SearchResult
-
-
-def _log_y(ax):
-    """A log y axis labelled with plain numbers (0.2, 0.5, 1, 2) instead of powers of ten."""
-    style.log_axis(ax, "y")
-
-
-def _axes(ax):
-    """``ax``, or a new Axes in the course style, as wide as the notebook."""
-    return style.new_axes() if ax is None else ax
 
 
 def plot_axes(result: SearchResult, names=None, axes=None):
@@ -69,7 +59,7 @@ def plot_axes(result: SearchResult, names=None, axes=None):
                        label="best")
         ax.set_xlabel(name)
     axes[0].set_ylabel("validation loss")
-    _log_y(axes[0])
+    style.log_axis(axes[0], "y")
     for ax in axes:
         style.finish(ax)
     style.place_legend(axes[-1], loc="outside")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate as check
-from ._draw import _log_y, _positioner
+from ..plots import _style as style
+from ._draw import _positioner
 from .space import Choice, Int, LogUniform
 
 STEPS = 16  # lookup points per gap between two trained learning rates
@@ -182,7 +183,7 @@ class LookupTable:
             ax.plot(pos(profile.index), profile.to_numpy(), "-", color="C0")
             ax.set_xlabel(name)
         axes[0].set_ylabel("best validation loss\n(others at their best)")
-        _log_y(axes[0])
+        style.log_axis(axes[0], "y")
         return axes
 
     def __repr__(self):

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from .. import _validate as check
-from ._draw import _axes, _log_y
+from ..plots import _style as style
 from .study import METHODS, search
 
 _MARKERS = ("o", "s", "^", "D", "v", "P")  # series differ by marker as well as colour
@@ -47,7 +47,7 @@ class Race:
         This is the distribution a race's median summarises: a method whose dots sit lower
         than another's on most seeds is better, not just lucky once. Returns the Axes.
         """
-        ax = _axes(ax)
+        ax = style.axes(ax)
         methods = list(self.results) if methods is None else [
             check.choice("methods", m, self.results) for m in methods]
         labels = []
@@ -81,7 +81,7 @@ class Race:
 
     def plot(self, x: str = "epochs", ax=None, quantiles=(0.25, 0.75)):
         """Median best-so-far per method with a band between two quantiles across seeds."""
-        ax = _axes(ax)
+        ax = style.axes(ax)
         for i, method in enumerate(self.results):
             grid, curves = self.curves(method, x)
             with warnings.catch_warnings():
@@ -93,7 +93,7 @@ class Race:
         ax.set(xlabel=("trials run so far (a count, not a trial number)" if x == "trials"
                        else "epochs spent (all trials)"),
                ylabel="best validation loss so far")
-        _log_y(ax)
+        style.log_axis(ax, "y")
         ax.legend(title=f"median, {int(quantiles[0] * 100)}-{int(quantiles[1] * 100)}% band")
         return ax
 

@@ -10,8 +10,9 @@ import numpy as np
 from .. import _validate as check
 from ..data import Data
 from ..models import mlp
+from ..plots import _style
 from ..train import evaluate, fit
-from ._draw import _axes, _log_y, plot_axes
+from ._draw import plot_axes
 from .space import FIT_KEYS, MODEL_KEYS, build_model, resolve_factory
 
 # a trial's state when it recorded no outcome (a study made with Optuna directly)
@@ -130,7 +131,7 @@ class SearchResult:
 
     def plot_best_so_far(self, x: str = "trials", ax=None, **style):
         """Best validation loss so far against trials (or epochs spent). Returns the Axes."""
-        ax = _axes(ax)
+        ax = _style.axes(ax)
         xs, best = self.best_so_far(x)
         scores = self.trials.query("status not in ['running', 'failed']")["val_loss"]
         if x == "trials":  # Optuna's trial numbers, 0 first, as in the trials table
@@ -139,7 +140,7 @@ class SearchResult:
         ax.scatter(xs, scores, s=14, color=line.get_color(), alpha=0.35, label="each trial")
         ax.set(xlabel="trial number (0 first, as in the trials table)" if x == "trials"
                else "epochs spent (all trials)", ylabel="best validation loss so far")
-        _log_y(ax)
+        _style.log_axis(ax, "y")
         ax.legend(fontsize=8)
         return ax
 
