@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import html
+import inspect
 import math
 import numbers
 import os
@@ -135,6 +136,32 @@ def need_histories(title: str, histories, what: str = "histories"):
         return Feedback(title, wrong=[f"{what}[{k!r}] is a {type(histories[k]).__name__}, not a "
                                       "History; store what hplab.fit returns." for k in bad])
     return None
+
+
+def checks_function(title: str, what: str, *, runs: str | None = None, unwritten: str | None = None):
+    """Decorator for a check of a function the learner wrote, passed as the check's first argument.
+
+    What every such check starts with, done before its body runs: ``fn`` must be a function and,
+    when ``runs`` names an argument, that argument a dict of Histories; a placeholder that still
+    raises NotImplementedError is reported as not written yet (under the title ``unwritten``,
+    ``title`` by default); and with HPLAB_STRICT_CHECKS=1 a check that does not pass raises.
+
+        @checks_function("updates_per_epoch(n, batch_size)", "updates_per_epoch")
+        def updates_per_epoch(fn) -> Feedback: ...
+    """
+    def wrap(body):
+        signature = inspect.signature(body)
+
+        @strict_when_asked
+        @catch_not_written(unwritten or title)
+        @functools.wraps(body)
+        def check(fn, *args, **kwargs):
+            given = signature.bind(fn, *args, **kwargs).arguments
+            fail = first(need_callable(title, what, fn),
+                         need_histories(title, given[runs]) if runs is not None else None)
+            return fail if fail is not None else body(fn, *args, **kwargs)
+        return check
+    return wrap
 
 
 def as_number(value):

@@ -5,15 +5,9 @@ from __future__ import annotations
 import math
 
 from ..train import History
-from ._feedback import (
-    Feedback,
-    catch_not_written,
-    first,
-    need_callable,
-    need_histories,
-    per_run,
-    strict_when_asked,
-)
+from ._feedback import Feedback, checks_function, per_run
+
+TITLE = "gradient_ratio(hist)"
 
 
 def _reference_ratio(hist: History) -> float:
@@ -21,17 +15,12 @@ def _reference_ratio(hist: History) -> float:
     return norms[0] / norms[-1] if norms[-1] > 0 else math.inf
 
 
-@strict_when_asked
-@catch_not_written("gradient_ratio(hist)")
+@checks_function(TITLE, "gradient_ratio", runs="histories")
 def gradient_ratio(fn, histories) -> Feedback:
     """Test ``fn(hist)``: first-layer over last-layer gradient norm in epoch 1."""
-    title = "gradient_ratio(hist)"
-    fail = first(need_callable(title, "gradient_ratio", fn), need_histories(title, histories))
-    if fail is not None:
-        return fail
     missing = [k for k, h in histories.items() if not h.grad_norms]
     if missing:
-        return Feedback(title, wrong=[f"{k}: no gradient norms were recorded." for k in missing],
+        return Feedback(TITLE, wrong=[f"{k}: no gradient norms were recorded." for k in missing],
                         hint="Train with hplab.fit(..., track_gradients=True).")
 
     def mistake(got, hist):
@@ -41,7 +30,7 @@ def gradient_ratio(fn, histories) -> Feedback:
             return "that is the last epoch's ratio; use epoch 1 (hist.grad_norms[0])."
         return None
 
-    fb = Feedback(title, hint="hist.grad_norms[0] lists one norm per Linear layer for epoch 1, "
+    fb = Feedback(TITLE, hint="hist.grad_norms[0] lists one norm per Linear layer for epoch 1, "
                               "input side first: divide the first entry by the last.")
     return per_run(fb, "gradient_ratio", fn, histories, _reference_ratio,
                    "the first layer gets {:.3g}x the gradient of the last.", mistake)

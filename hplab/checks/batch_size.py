@@ -12,25 +12,19 @@ from ._feedback import (
     Feedback,
     as_number,
     attempt,
-    catch_not_written,
-    first,
-    need_callable,
-    need_histories,
+    checks_function,
     per_run,
-    strict_when_asked,
 )
 
+UPDATES = "updates_per_epoch(n, batch_size)"
+NOISE = "batch_noise(hist)"
 
-@strict_when_asked
-@catch_not_written("updates_per_epoch(n, batch_size)")
+
+@checks_function(UPDATES, "updates_per_epoch")
 def updates_per_epoch(fn) -> Feedback:
     """Test ``fn(n, batch_size)``: how many optimizer steps one epoch takes."""
-    title = "updates_per_epoch(n, batch_size)"
-    fail = need_callable(title, "updates_per_epoch", fn)
-    if fail is not None:
-        return fail
-    fb = Feedback(title, hint="An epoch is a pass over all n examples, batch_size at a time; "
-                              "round up.")
+    fb = Feedback(UPDATES, hint="An epoch is a pass over all n examples, batch_size at a time; "
+                                "round up.")
     for n, b in [(240, 8), (240, 32), (240, 240), (100, 1), (1000, 128)]:
         value, error = attempt("updates_per_epoch", fn, n, b)
         if error is not None:
@@ -57,18 +51,12 @@ def _reference_noise(hist: History, ddof: int = 0) -> float:
     return float(np.std(last, ddof=ddof)) if len(last) > 1 else 0.0
 
 
-@strict_when_asked
-@catch_not_written("batch_noise(hist)")
+@checks_function(NOISE, "batch_noise", runs="histories")
 def batch_noise(fn, histories) -> Feedback:
     """Test ``fn(hist)``: the spread (std) of the minibatch losses in the last epoch.
 
     The population and the sample standard deviation (np.std, torch.std) are both accepted.
     """
-    title = "batch_noise(hist)"
-    fail = first(need_callable(title, "batch_noise", fn), need_histories(title, histories))
-    if fail is not None:
-        return fail
-
     def mistake(got, hist):
         if math.isclose(got, float(np.std(hist.batch_loss)), rel_tol=1e-3):
             return ("you took the spread over the whole run, which mostly measures how far the "
@@ -81,7 +69,7 @@ def batch_noise(fn, histories) -> Feedback:
     def sample_std(got, hist):
         return math.isclose(got, _reference_noise(hist, ddof=1), rel_tol=1e-3)
 
-    fb = Feedback(title, hint="hist.batch_loss holds every minibatch loss in order; the last "
+    fb = Feedback(NOISE, hint="hist.batch_loss holds every minibatch loss in order; the last "
                               "epoch is the last hist.steps_per_epoch of them. np.std gives the "
                               "spread.")
     return per_run(fb, "batch_noise", fn, histories, _reference_noise, "{:.4f}.", mistake,

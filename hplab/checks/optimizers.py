@@ -7,12 +7,13 @@ from ._feedback import (
     ERROR_HINT,
     Feedback,
     attempt,
-    catch_not_written,
+    checks_function,
     make_history,
-    need_callable,
     need_histories,
     strict_when_asked,
 )
+
+REACH = "epochs_to_reach(hist, target)"
 
 
 def _fake_history(val_metric):
@@ -26,15 +27,10 @@ CASES = [([0.5, 0.8, 0.92, 0.95], 0.9, 3, "reached at epoch 3"),
          ([0.95, 0.5, 0.97], 0.9, 1, "the first time counts, even if it drops later")]
 
 
-@strict_when_asked
-@catch_not_written("epochs_to_reach(hist, target)")
+@checks_function(REACH, "epochs_to_reach")
 def epochs_to_reach(fn) -> Feedback:
     """Test ``fn(hist, target)``: the first epoch (1-based) whose val_metric >= target, or None."""
-    title = "epochs_to_reach(hist, target)"
-    fail = need_callable(title, "epochs_to_reach", fn)
-    if fail is not None:
-        return fail
-    fb = Feedback(title, hint="Loop over zip(hist.epoch, hist.val_metric) and return the first "
+    fb = Feedback(REACH, hint="Loop over zip(hist.epoch, hist.val_metric) and return the first "
                               "epoch with metric >= target; after the loop, return None.")
     for metric, target, want, why in CASES:
         got, error = attempt("epochs_to_reach", fn, _fake_history(metric), target)

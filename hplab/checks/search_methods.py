@@ -12,10 +12,11 @@ from ._feedback import (
     ERROR_HINT,
     Feedback,
     attempt,
-    catch_not_written,
-    need_callable,
-    strict_when_asked,
+    checks_function,
 )
+
+GRID = "Grid search by hand"
+RANDOM = "Random search by hand"
 
 
 def _counting_objective(log):
@@ -25,23 +26,18 @@ def _counting_objective(log):
     return objective
 
 
-@strict_when_asked
-@catch_not_written("grid_search")
+@checks_function(GRID, "grid_search", unwritten="grid_search")
 def grid_search(fn) -> Feedback:
     """Test ``fn(space, objective)``: try every combination once; return [(params, score), ...]."""
-    title = "Grid search by hand"
-    fail = need_callable(title, "grid_search", fn)
-    if fail is not None:
-        return fail
     space = {"lr": [0.001, 0.01, 0.1], "width": [16, 64], "activation": ["relu", "tanh"]}
     log = []
     results, error = attempt("grid_search", fn, space, _counting_objective(log))
     if error is not None:
-        return Feedback(title, wrong=[error], hint=ERROR_HINT)
+        return Feedback(GRID, wrong=[error], hint=ERROR_HINT)
     every = [dict(zip(space, combo)) for combo in itertools.product(*space.values())]
     tried = {tuple(sorted(p.items())) for p in log}
     want = {tuple(sorted(p.items())) for p in every}
-    fb = Feedback(title)
+    fb = Feedback(GRID)
     if tried == want and len(log) == len(every):
         fb.right.append(f"tried all {len(every)} combinations of 3 x 2 x 2 values, each once.")
     else:
@@ -58,27 +54,22 @@ def grid_search(fn) -> Feedback:
     return fb
 
 
-@strict_when_asked
-@catch_not_written("random_search")
+@checks_function(RANDOM, "random_search", unwritten="random_search")
 def random_search(fn) -> Feedback:
     """Test ``fn(space, objective, n_trials, seed)``: sample each value at random.
 
     Lists are choices (pick one); (low, high) tuples are ranges sampled on a log scale.
     """
-    title = "Random search by hand"
-    fail = need_callable(title, "random_search", fn)
-    if fail is not None:
-        return fail
     space = {"lr": (1e-4, 1e-1), "width": [16, 32, 64, 128]}
     runs = []
     for seed in (0, 0, 1):
         log = []
         _, error = attempt("random_search", fn, space, _counting_objective(log), 200, seed)
         if error is not None:
-            return Feedback(title, wrong=[error], hint=ERROR_HINT)
+            return Feedback(RANDOM, wrong=[error], hint=ERROR_HINT)
         runs.append(log)
-    fb = Feedback(title, hint="lr = 10 ** rng.uniform(log10(low), log10(high)); "
-                              "width = rng.choice(options).")
+    fb = Feedback(RANDOM, hint="lr = 10 ** rng.uniform(log10(low), log10(high)); "
+                               "width = rng.choice(options).")
     log = runs[0]
     fb.verdict(len(log) == 200, "runs exactly n_trials trials.",
                f"asked for 200 trials, the objective was called {len(log)} times.")
