@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from harness import CHROMIUM_FLAGS, chromium_path, shutdown_kernels, start_lab
+from harness import CHROMIUM_FLAGS, VIEWPORT, chromium_path, shutdown_kernels, start_lab
 
 
 def pytest_collection_modifyitems(config, items):
@@ -50,8 +50,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser tab, large enough for a dashboard, closed after the test."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    """A fresh browser tab 1280 px wide, closed after the test."""
+    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     try:
         yield page
@@ -72,7 +72,7 @@ def lab(browser, tmp_path_factory):
 @pytest.fixture(scope="session")
 def lab_tab(lab, browser):
     """One JupyterLab tab per test process: loading JupyterLab once saves seconds per notebook."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     try:
         yield context.new_page()
     finally:

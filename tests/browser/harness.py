@@ -27,6 +27,7 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 PIDS = ARTIFACTS / "browser" / "servers"
 NOTEBOOK_DIRS = ("lessons", "solutions", "exercises")
 TOKEN = "hplab-browser-tests"  # fixed; the servers listen on 127.0.0.1 only
+VIEWPORT = {"width": 1280, "height": 1000}  # a classroom laptop; figure widths are judged at this
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -70,10 +71,10 @@ def chromium_path() -> str | None:
     return None
 
 
-def copy_course(dest: Path) -> Path:
-    """Copy the notebook folders into ``dest`` so a run can never touch the real notebooks."""
+def copy_course(dest: Path, source: Path = ROOT) -> Path:
+    """Copy the notebook folders of ``source`` into ``dest`` so a run can never touch them."""
     for folder in NOTEBOOK_DIRS:
-        src = ROOT / folder
+        src = source / folder
         if src.is_dir():
             shutil.copytree(src, dest / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         else:
@@ -173,9 +174,13 @@ class Server:
         self.proc = None
 
 
-def start_lab(workdir: Path) -> Server:
-    """JupyterLab on a copy of the course in ``workdir``; ``server.base`` is its URL."""
-    root = copy_course(workdir / "course")
+def start_lab(workdir: Path, source: Path = ROOT) -> Server:
+    """JupyterLab on a copy of the course in ``workdir``; ``server.base`` is its URL.
+
+    ``source`` is the course to serve: another checkout (an older version, say) has its kernels
+    import its own ``hplab``.
+    """
+    root = copy_course(workdir / "course", source)
     port = free_port()
     cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
@@ -184,7 +189,10 @@ def start_lab(workdir: Path) -> Server:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     base = f"http://127.0.0.1:{port}"
-    server = Server("jupyterlab", cmd, cwd=root, env=scratch_env(workdir / "jupyter"),
+    env = scratch_env(workdir / "jupyter")
+    if source.resolve() != ROOT:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
+    server = Server("jupyterlab", cmd, cwd=root, env=env,
                     ready_url=f"{base}/api/status?token={TOKEN}")
     server.base, server.root = base, root
     return server.start()

@@ -1,8 +1,11 @@
 """What a learner would see: run a notebook in a real page and list everything that looks broken.
 
 ``check_lab_notebook`` drives JupyterLab like a learner (wait for the kernel, Run All Cells, move
-a slider with the keyboard); ``check_voila_page`` does the same on a Voila page. Both return a
-:class:`Report` whose ``problems`` are plain sentences, empty when the page is healthy.
+a slider with the keyboard); ``check_voila_page`` does the same on a Voila page. Both also look at
+the figures (each one's displayed width against its output area, a dashboard's pixels per displayed
+pixel and the size of its text), scrub and play every dashboard that has an epoch scrubber, and keep
+a screenshot of every dashboard. Both return a :class:`Report` whose ``problems`` are plain
+sentences, empty when the page is healthy.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import SCREENSHOTS, TOKEN
+from harness import ARTIFACTS, SCREENSHOTS, TOKEN
 
 IDLE = re.compile(r"\| Idle$")
 OPEN_TIMEOUT = 120      # s: page loaded and the kernel idle
@@ -21,6 +24,12 @@ FIGURE_TIMEOUT = 15     # s: a slider move must change the picture within this
 DIAGNOSIS_TIMEOUT = 90  # s: ... and the words once the run has finished
 WIDGET_TIMEOUT = 30     # s: every widget drawn once its cell has run
 POLL = 0.1              # s: how often a waiting loop looks again
+PLAY_TIMEOUT = 10       # s: after play, the scrubber must have moved on and the picture changed
+MIN_FILL = 0.8          # a figure's displayed width / its output area's width
+MIN_DENSITY = 2.0       # a dashboard image's pixels per displayed pixel (drawn for high-DPI screens)
+MIN_TEXT_PX = 11        # computed font size of any text in a dashboard
+SCRUB_TARGET_MS = 100   # scrubber move -> new picture; reported, never failed on (load varies)
+DASHBOARD_SHOTS = ARTIFACTS / "browser" / "dashboards"
 # Voila loads an icon font from the internet; offline that one request fails and is harmless.
 HARMLESS_CONSOLE = ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_INTERNET_DISCONNECTED")
 
@@ -31,16 +40,37 @@ class Report:
 
     name: str
     problems: list[str] = field(default_factory=list)
-    dashboards: list[dict] = field(default_factory=list)  # per dashboard: slider, seconds
+    dashboards: list[dict] = field(default_factory=list)  # per dashboard: slider, seconds, sizes
+    figures: list[dict] = field(default_factory=list)     # per static figure: cell, width, fill
     seconds: dict = field(default_factory=dict)           # phase -> seconds
     screenshot: Path | None = None
 
     def summary(self) -> str:
         times = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
-        moves = "; ".join(f"dashboard {d['index']}: figure {d.get('figure_s', float('nan')):.2f} s, "
-                          f"diagnosis {d.get('diagnosis_s', float('nan')):.2f} s"
-                          for d in self.dashboards)
-        return f"{self.name}: {times}" + (f"; {moves}" if moves else "")
+        parts = [f"{self.name}: {times}"] + [_describe(d) for d in self.dashboards]
+        if self.figures:
+            fills = [f["fill"] for f in self.figures]
+            parts.append(f"{len(fills)} static figures, width {min(fills):.0%} to {max(fills):.0%} "
+                         "of the output area")
+        return "; ".join(parts)
+
+
+def _describe(d: dict) -> str:
+    """One dashboard's measures in a few words, for the timings file."""
+    words = [f"dashboard {d['index']}: figure {d.get('figure_s', float('nan')):.2f} s, "
+             f"diagnosis {d.get('diagnosis_s', float('nan')):.2f} s"]
+    if "fill" in d:
+        words.append(f"width {d['width']} of {d['area']} px ({d['fill']:.0%}), "
+                     f"density {d['density']:.2f}")
+    if d.get("smallest_text_px") is not None:
+        words.append(f"smallest text {d['smallest_text_px']:g} px")
+    if "scrub_ms" in d:
+        words.append(f"scrub to new picture {d['scrub_ms']:.0f} ms")
+    elif "scrubber" in d:
+        words.append(f"scrubber: {d['scrubber']}")
+    if "play_values" in d:
+        words.append(f"play {d['play_values']}")
+    return ", ".join(words)
 
 
 # Text a broken widget leaves on the page, whatever the front end.
@@ -130,7 +160,13 @@ FIND_DASHBOARDS_JS = r"""
   const outs = [...root.querySelectorAll('.jp-OutputArea-output')].filter(
     o => o.querySelector('.noUi-target') && o.querySelector('img'));
   const inner = outs.filter(o => !outs.some(p => p !== o && o.contains(p)));
-  inner.forEach((o, i) => o.setAttribute('data-hplab-dashboard', String(i)));
+  inner.forEach((o, i) => {
+    o.setAttribute('data-hplab-dashboard', String(i));
+    // the knob a learner turns first: an enabled slider that is not the epoch scrubber
+    const knob = [...o.querySelectorAll('.noUi-target:not([disabled]) .noUi-handle')].find(
+      h => !h.closest('.hplab-scrubber'));
+    if (knob) knob.setAttribute('data-hplab-knob', String(i));
+  });
   return inner.length;
 }
 """
@@ -154,6 +190,82 @@ async (i) => {
   const marks = [...dash.querySelectorAll('.hplab-diagnosis')];
   const texts = marks.length ? marks : [...dash.querySelectorAll('.widget-html-content')];
   return {figure, diagnosis: texts.map(e => e.innerText.trim()).join('\n')};
+}
+"""
+
+# Sizes as the page lays them out. A figure's output area is the output element's content box;
+# a dashboard's picture is its hplab-figure image (else its first visible image); static figures
+# are image/png outputs outside any dashboard. Hidden elements (the static copy of a dashboard that
+# live widgets hide) are not measured.
+MEASURE_JS = r"""
+(rootSelector) => {
+  const root = rootSelector ? document.querySelector(rootSelector) : document.body;
+  const cells = [...root.querySelectorAll('.jp-Cell')];
+  const cellOf = el => { const c = el.closest('.jp-Cell'); return c ? cells.indexOf(c) + 1 : null; };
+  const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const inner = el => {
+    const st = getComputedStyle(el);
+    return el.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
+  };
+  const size = (img, area) => ({
+    cell: cellOf(area), width: img.clientWidth, area: Math.round(inner(area)),
+    natural: img.naturalWidth, fill: img.clientWidth / inner(area),
+    density: img.clientWidth ? img.naturalWidth / img.clientWidth : 0});
+  const dashboards = [...root.querySelectorAll('[data-hplab-dashboard]')].map(dash => {
+    const marked = [...dash.querySelectorAll('img.hplab-figure, .hplab-figure img')].filter(visible);
+    const img = marked[0] || [...dash.querySelectorAll('img')].filter(visible)[0];
+    let smallest = null;
+    const walker = document.createTreeWalker(dash, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!node.textContent.trim() || !el || !visible(el) || el.closest('style, script')) continue;
+      const px = parseFloat(getComputedStyle(el).fontSize);
+      if (smallest === null || px < smallest.px) smallest = {px, text: node.textContent.trim().slice(0, 60)};
+    }
+    return {index: +dash.dataset.hplabDashboard, ...(img ? size(img, dash) : {cell: cellOf(dash)}),
+            smallest};
+  });
+  const figures = [];
+  for (const out of root.querySelectorAll('.jp-OutputArea-output[data-mime-type="image/png"]')) {
+    const img = out.querySelector('img');
+    if (img && visible(img) && !out.closest('[data-hplab-dashboard]')) figures.push(size(img, out));
+  }
+  return {dashboards, figures};
+}
+"""
+
+# Scrubbing: note when the key goes down and when the dashboard's picture has a new source that
+# the browser has decoded (ipywidgets swaps the image's src; a redraw may replace the element).
+ARM_SCRUB_JS = r"""
+(i) => {
+  const dash = document.querySelector(`[data-hplab-dashboard="${i}"]`);
+  const figure = () => dash.querySelector('img.hplab-figure, .hplab-figure img') || dash.querySelector('img');
+  const s = window.__hplabScrub = {src: figure().src, down: null, shown: null};
+  document.addEventListener('keydown', e => { s.down = e.timeStamp; }, {capture: true, once: true});
+  const seen = new MutationObserver(() => {
+    const img = figure();
+    if (!img || img.src === s.src) return;
+    seen.disconnect();
+    const done = () => { s.shown = performance.now(); };
+    img.decode().then(done, done);
+  });
+  seen.observe(dash, {attributes: true, attributeFilter: ['src'], childList: true, subtree: true});
+}
+"""
+
+# The scrubber's value and the picture's source, to watch play move them on.
+IMAGES_LOADED_JS = r"""
+(rootSelector) => [...(rootSelector ? document.querySelector(rootSelector) : document.body)
+  .querySelectorAll('.jp-OutputArea-output img')].every(img => img.complete)
+"""
+
+FRAME_JS = r"""
+(i) => {
+  const dash = document.querySelector(`[data-hplab-dashboard="${i}"]`);
+  const img = dash.querySelector('img.hplab-figure, .hplab-figure img') || dash.querySelector('img');
+  const handle = dash.querySelector('.hplab-scrubber .noUi-handle');
+  return {src: img ? img.src : null, value: handle ? +handle.getAttribute('aria-valuenow') : null,
+          max: handle ? +handle.getAttribute('aria-valuemax') : null};
 }
 """
 
@@ -194,13 +306,13 @@ def _log_console_errors(page) -> list[str]:
 
 
 def move_slider(page, dash_index: int, *, idle=None, error_count=None) -> dict:
-    """Move the dashboard's first enabled slider one step with the keyboard, like a learner.
+    """Move the dashboard's first enabled slider (not the epoch scrubber) one step with the
+    keyboard, like a learner.
 
     Returns what happened: which slider, and how many seconds until the picture and the
     diagnosis changed (absent when they never did), plus any problems.
     """
-    dash = page.locator(f'[data-hplab-dashboard="{dash_index}"]')
-    handle = dash.locator(".noUi-target:not([disabled]) .noUi-handle").first
+    handle = page.locator(f'[data-hplab-knob="{dash_index}"]')
     result = {"index": dash_index + 1, "problems": []}
     if handle.count() == 0:
         result["problems"].append(f"dashboard {dash_index + 1} has no slider a learner can move")
@@ -241,12 +353,116 @@ def move_slider(page, dash_index: int, *, idle=None, error_count=None) -> dict:
     return result
 
 
-def _check_dashboards(page, report: Report, root_selector, *, idle=None, error_count=None):
+def size_problems(measures: dict) -> list[str]:
+    """Sentences for figures too narrow for their output area, dashboards drawn for low-DPI
+    screens and dashboard text too small to read; ``measures`` is what MEASURE_JS returned."""
+    problems = []
+    for d in measures["dashboards"]:
+        where = f"dashboard {d['index'] + 1} (cell {d['cell']})"
+        if "fill" not in d:
+            problems.append(f"{where} shows no picture")
+            continue
+        if d["fill"] < MIN_FILL:
+            problems.append(f"{where}: its figure is {d['width']} px wide in an output area of "
+                            f"{d['area']} px ({d['fill']:.0%}; at least {MIN_FILL:.0%} wanted)")
+        if d["density"] < MIN_DENSITY:
+            problems.append(f"{where}: its figure has {d['natural']} pixels shown on {d['width']} "
+                            f"(density {d['density']:.2f}; at least {MIN_DENSITY:g} wanted, for "
+                            "high-DPI screens)")
+        small = d.get("smallest")
+        if small and small["px"] < MIN_TEXT_PX:
+            problems.append(f"{where}: the text {small['text']!r} is {small['px']:g} px "
+                            f"(at least {MIN_TEXT_PX} px wanted)")
+    for f in measures["figures"]:
+        if f["fill"] < MIN_FILL:
+            problems.append(f"cell {f['cell']}: a figure is {f['width']} px wide in an output area "
+                            f"of {f['area']} px ({f['fill']:.0%}; at least {MIN_FILL:.0%} wanted)")
+    return problems
+
+
+def measure(page, report: Report, root_selector) -> dict:
+    """Measure every dashboard and static figure once its images have loaded; add problems."""
+    try:
+        page.wait_for_function(IMAGES_LOADED_JS, arg=root_selector, timeout=WIDGET_TIMEOUT * 1000,
+                               polling=100)
+    except Exception:  # Playwright's TimeoutError; an image that never loaded measures 0 wide
+        pass
+    measures = page.evaluate(MEASURE_JS, root_selector)
+    report.problems += size_problems(measures)
+    report.figures = measures["figures"]
+    return measures
+
+
+def scrub_and_play(page, dash_index: int) -> dict:
+    """Move the epoch scrubber one step with the keyboard, then press play, like a learner.
+
+    The picture must change after each; the milliseconds from the key going down to the new
+    picture decoded are returned (``scrub_ms``), never failed on. A dashboard without a scrubber
+    is left alone (``scrubber: "none"``).
+    """
+    n, result = dash_index + 1, {"problems": []}
+    dash = f'[data-hplab-dashboard="{dash_index}"]'
+    handle = page.locator(f"{dash} .hplab-scrubber .noUi-handle")
+    if handle.count() == 0:
+        result["scrubber"] = "none"
+        return result
+    frame = page.evaluate(FRAME_JS, dash_index)
+    handle.first.scroll_into_view_if_needed()
+    page.evaluate(ARM_SCRUB_JS, dash_index)
+    handle.first.focus()
+    page.keyboard.press("ArrowLeft" if frame["value"] == frame["max"] else "ArrowRight")
+    try:
+        page.wait_for_function("() => window.__hplabScrub.shown !== null",
+                               timeout=FIGURE_TIMEOUT * 1000, polling=20)
+        times = page.evaluate("() => window.__hplabScrub")
+        result["scrub_ms"] = times["shown"] - times["down"]
+    except Exception:  # Playwright's TimeoutError
+        result["problems"].append(f"dashboard {n}: moving the epoch scrubber did not change the "
+                                  f"picture within {FIGURE_TIMEOUT} s")
+    play = page.locator(f"{dash} .hplab-play button:has(.fa-play)")
+    if play.count() == 0:
+        result["problems"].append(f"dashboard {n} has an epoch scrubber but no play button")
+        return result
+    before = page.evaluate(FRAME_JS, dash_index)
+    values = [before["value"]]
+    play.first.click()
+
+    def advanced():
+        now = page.evaluate(FRAME_JS, dash_index)
+        if now["value"] != values[-1]:
+            values.append(now["value"])
+        return now["src"] != before["src"] and any(b > a for a, b in zip(values, values[1:]))
+
+    moved_on = _wait(advanced, PLAY_TIMEOUT)
+    pause = page.locator(f"{dash} .hplab-play button:has(.fa-pause)")
+    if pause.count():
+        pause.first.click()
+    result["play_values"] = " > ".join(f"{v:g}" for v in values)
+    if not moved_on:
+        result["problems"].append(
+            f"dashboard {n}: pressing play did not move the epoch scrubber on and change the "
+            f"picture within {PLAY_TIMEOUT} s (scrubber: {result['play_values']})")
+    return result
+
+
+def _check_dashboards(page, report: Report, root_selector, stem: str, *, idle=None,
+                      error_count=None):
     count = page.evaluate(FIND_DASHBOARDS_JS, root_selector)
+    measures = measure(page, report, root_selector)
+    DASHBOARD_SHOTS.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        dash = page.locator(f'[data-hplab-dashboard="{i}"]')
+        dash.scroll_into_view_if_needed()
+        dash.screenshot(path=str(DASHBOARD_SHOTS / f"{stem}-{i + 1}.png"))
     for i in range(count):
         moved = move_slider(page, i, idle=idle, error_count=error_count)
-        report.problems += moved.pop("problems")
-        report.dashboards.append(moved)
+        played = scrub_and_play(page, i)
+        if idle is not None and "scrubber" not in played:
+            idle()
+        sizes = {k: v for k, v in measures["dashboards"][i].items() if k != "index"}
+        sizes["smallest_text_px"] = (sizes.pop("smallest") or {}).get("px")
+        report.problems += moved.pop("problems") + played.pop("problems")
+        report.dashboards.append({**moved, **sizes, **played})
 
 
 def _screenshot(page, report: Report, stem: str) -> None:
@@ -270,6 +486,7 @@ DRAWN_JS = r"""
 """
 
 
+LAB_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook in front
 APP_READY_JS = "() => !!window.jupyterapp && !!document.querySelector('#jp-main-statusbar')"
 
 OPEN_JS = r"""
@@ -317,48 +534,109 @@ def _lab_idle(page, timeout: float = DIAGNOSIS_TIMEOUT) -> None:
         timeout=timeout * 1000)
 
 
+def open_and_run(page, base: str, path: str, report: Report) -> bool:
+    """Open ``path`` in JupyterLab and Run All Cells; False if the kernel never became idle."""
+    start = time.monotonic()
+    if not page.url.startswith(f"{base}/lab"):  # one JupyterLab tab serves many notebooks
+        page.goto(f"{base}/lab?reset&token={TOKEN}", timeout=OPEN_TIMEOUT * 1000)
+        page.wait_for_function(APP_READY_JS, timeout=OPEN_TIMEOUT * 1000, polling=100)
+    page.evaluate(OPEN_JS, path)
+    try:  # the toolbar may say idle before the kernel is ready; the status bar knows
+        page.wait_for_function(KERNEL_READY_JS, arg=path, timeout=OPEN_TIMEOUT * 1000,
+                               polling=100)
+    except Exception:  # Playwright's TimeoutError
+        report.problems.append(f"the kernel never became idle within {OPEN_TIMEOUT} s")
+        return False
+    report.seconds["open"] = time.monotonic() - start
+    cells = page.evaluate(LAB_CELLS_JS)
+    if any(c["source"].strip() for c in cells):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+        t = time.monotonic()
+        page.wait_for_function(RUN_FINISHED_JS, timeout=RUN_TIMEOUT * 1000, polling=100)
+        report.seconds["run all"] = time.monotonic() - t
+    return True
+
+
+def _close_all(page) -> None:
+    try:
+        page.evaluate(CLOSE_JS)
+    except Exception:  # a page in a bad state: the next notebook loads JupyterLab afresh
+        page.goto("about:blank")
+
+
 def check_lab_notebook(page, base: str, path: str, stem: str) -> Report:
     """Open ``path`` in JupyterLab, run all cells, move every dashboard's slider; list problems."""
     report = Report(path)
     start = time.monotonic()
     try:
-        if not page.url.startswith(f"{base}/lab"):  # one JupyterLab tab serves many notebooks
-            page.goto(f"{base}/lab?reset&token={TOKEN}", timeout=OPEN_TIMEOUT * 1000)
-            page.wait_for_function(APP_READY_JS, timeout=OPEN_TIMEOUT * 1000, polling=100)
-        page.evaluate(OPEN_JS, path)
-        try:  # the toolbar may say idle before the kernel is ready; the status bar knows
-            page.wait_for_function(KERNEL_READY_JS, arg=path, timeout=OPEN_TIMEOUT * 1000,
-                                   polling=100)
-        except Exception:  # Playwright's TimeoutError
-            report.problems.append(f"the kernel never became idle within {OPEN_TIMEOUT} s")
+        if not open_and_run(page, base, path, report):
             return report
-        report.seconds["open"] = time.monotonic() - start
-        cells = page.evaluate(LAB_CELLS_JS)
-        if any(c["source"].strip() for c in cells):
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
-            t = time.monotonic()
-            page.wait_for_function(RUN_FINISHED_JS, timeout=RUN_TIMEOUT * 1000, polling=100)
-            report.seconds["run all"] = time.monotonic() - t
         report.problems += cell_problems(page.evaluate(LAB_CELLS_JS))
-        root = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
-        _widgets_drawn(page, root)  # what is left undrawn is reported just below
-        report.problems += page.evaluate(DOM_PROBLEMS_JS, [root, list(WIDGET_FAILURES)])
+        _widgets_drawn(page, LAB_NOTEBOOK)  # what is left undrawn is reported just below
+        report.problems += page.evaluate(DOM_PROBLEMS_JS, [LAB_NOTEBOOK, list(WIDGET_FAILURES)])
         t = time.monotonic()
-        _check_dashboards(page, report, root, idle=lambda: _lab_idle(page),
+        _check_dashboards(page, report, LAB_NOTEBOOK, stem.removeprefix("lab-"),
+                          idle=lambda: _lab_idle(page),
                           error_count=lambda: page.evaluate(LOG_COUNT_JS))
         if report.dashboards:
             report.seconds["sliders"] = time.monotonic() - t
-        report.problems += page.evaluate(DOM_PROBLEMS_JS, [root, list(WIDGET_FAILURES)])
+        report.problems += page.evaluate(DOM_PROBLEMS_JS, [LAB_NOTEBOOK, list(WIDGET_FAILURES)])
         report.problems += _log_console_errors(page)
     finally:
         _screenshot(page, report, stem)
-        try:
-            page.evaluate(CLOSE_JS)
-        except Exception:  # a page in a bad state: the next notebook loads JupyterLab afresh
-            page.goto("about:blank")
+        _close_all(page)
         report.seconds["total"] = time.monotonic() - start
     return report
+
+
+# How tall the notebook is, and scrolling it to a given offset (JupyterLab scrolls the notebook
+# inside its panel, not the page, so a full-page screenshot would show one screen only).
+SCROLLER_JS = r"""
+([selector, top]) => {
+  const nb = document.querySelector(selector);
+  let el = nb;
+  while (el && el.scrollHeight <= el.clientHeight + 1) el = el.parentElement;
+  if (!el) return {height: 0, screen: 0};
+  if (top !== null) el.scrollTop = top;
+  return {height: el.scrollHeight, screen: el.clientHeight, top: el.scrollTop};
+}
+"""
+
+
+def snapshot_lab_notebook(page, base: str, path: str, folder: Path, *, dashboards: int = 0,
+                          max_screens: int = 40) -> dict:
+    """Run ``path`` in JupyterLab and save what a learner scrolls through, screen by screen.
+
+    Screens go to ``folder/<name>-sNN.png``, the first ``dashboards`` dashboards to
+    ``folder/dashboard-<name>-<n>.png``; returns the measures of MEASURE_JS and the problems.
+    """
+    name = Path(path).stem
+    report = Report(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"*{name}-*.png"):
+        old.unlink()
+    try:
+        if not open_and_run(page, base, path, report):
+            return {"problems": report.problems}
+        _widgets_drawn(page, LAB_NOTEBOOK)
+        count = page.evaluate(FIND_DASHBOARDS_JS, LAB_NOTEBOOK)
+        measures = measure(page, report, LAB_NOTEBOOK)
+        for i in range(min(count, dashboards)):
+            dash = page.locator(f'[data-hplab-dashboard="{i}"]')
+            dash.scroll_into_view_if_needed()
+            dash.screenshot(path=str(folder / f"dashboard-{name}-{i + 1}.png"))
+        where = page.evaluate(SCROLLER_JS, [LAB_NOTEBOOK, 0])
+        for k in range(max_screens):
+            top = k * max(where["screen"] - 40, 1)  # screens overlap a little
+            if k and top >= where["height"] - 40:
+                break
+            page.evaluate(SCROLLER_JS, [LAB_NOTEBOOK, top])
+            page.wait_for_timeout(200)  # let the widgets lay themselves out
+            page.screenshot(path=str(folder / f"{name}-s{k + 1:02d}.png"))
+    finally:
+        _close_all(page)
+    return {**measures, "problems": report.problems}
 
 
 def cell_problems(cells: list[dict]) -> list[str]:
@@ -385,7 +663,7 @@ def check_voila_page(page, url: str, stem: str) -> Report:
         if not _widgets_drawn(page, None):
             report.problems.append(f"outputs were still not drawn {WIDGET_TIMEOUT} s after the page loaded")
         report.problems += page.evaluate(DOM_PROBLEMS_JS, [None, list(WIDGET_FAILURES)])
-        _check_dashboards(page, report, None)
+        _check_dashboards(page, report, None, stem)
         report.problems += page.evaluate(DOM_PROBLEMS_JS, [None, list(WIDGET_FAILURES)])
         report.problems += [f"browser console error: {m[:300]}" for m in console
                             if not any(h in m for h in HARMLESS_CONSOLE)]

@@ -1,4 +1,4 @@
-"""Small notebooks that must fail the browser check, and one dashboard that must pass it."""
+"""Small notebooks that must fail the browser check, and dashboards and figures that must pass it."""
 
 import nbformat
 
@@ -8,22 +8,56 @@ import ipywidgets as W
 from matplotlib.figure import Figure
 
 
-def dashboard(broken=False):
+def png(frequency, n=30, small=False):
+    fig = Figure(figsize=(3, 2) if small else (12, 2), dpi=100 if small else 200)
+    fig.subplots().plot([i % frequency for i in range(n)])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def dashboard(broken=False, small=False, frames=0, stuck=False):
+    """A slider and its picture, drawn at twice the pixels and shown full width (small: 300 px
+    at one pixel per pixel, with 8 px text). frames: also an epoch scrubber and play over that
+    many stored pictures; stuck: they never change the picture."""
     slider = W.IntSlider(value=2, min=1, max=9, description="frequency", continuous_update=False)
-    image, words = W.Image(format="png"), W.HTML()
+    image = W.Image(format="png", width="300" if small else "1150",
+                    layout=W.Layout(max_width="100%", height="auto"))
+    words = W.HTML()
+    image.add_class("hplab-figure")
+    stored = []
+    epoch = W.IntSlider(value=max(frames - 1, 0), min=0, max=max(frames - 1, 0), description="epoch")
+    play = W.Play(value=epoch.value, min=0, max=epoch.max, interval=150)
+    epoch.add_class("hplab-scrubber")
+    play.add_class("hplab-play")
+    W.jslink((play, "value"), (epoch, "value"))
 
     def draw(change=None):
         if broken and change is not None:
             raise RuntimeError("the slider callback broke")
-        fig = Figure(figsize=(3, 2))
-        fig.subplots().plot([i % slider.value for i in range(30)])
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        image.value, words.value = buf.getvalue(), f"frequency {slider.value}"
+        stored[:] = [png(slider.value, 10 + 4 * k) for k in range(frames)]
+        image.value = stored[-1] if stored else png(slider.value, small=small)
+        words.value = (f"<span style='font-size:8px'>tiny print {slider.value}</span>" if small
+                       else f"frequency {slider.value}")
+
+    def show(change):
+        if not stuck:
+            image.value = stored[change.new]
 
     slider.observe(draw, "value")
+    epoch.observe(show, "value")
     draw()
-    return W.VBox([slider, image, words])'''
+    return W.VBox([slider, image, words] + ([W.HBox([play, epoch])] if frames else []))'''
+
+# Static figures: one a fifth of the output area wide, one as wide as it.
+NARROW_FIGURE = '''\
+import matplotlib.pyplot as plt
+plt.figure(figsize=(2.5, 2))
+plt.plot([0, 1], [1, 0]);'''
+
+WIDE_FIGURE = '''\
+plt.figure(figsize=(16, 3))
+plt.plot([0, 1], [1, 0]);'''
 
 MISSING_FRONT_END = '''\
 import ipywidgets as W

@@ -1,13 +1,15 @@
 """The browser check can fail: broken notebooks written here must be reported, healthy ones not.
 
-One notebook (built from samples.py) holds two small dashboards, a healthy one and one whose
-slider callback raises; the other holds a widget whose front end does not exist, a cell that
-raises, and a cell after it.
+The notebooks are built from samples.py: two small dashboards, a healthy one and one whose slider
+callback raises; a widget whose front end does not exist, a cell that raises, and a cell after it;
+a dashboard drawn small at one pixel per pixel with tiny text, and a narrow static figure beside a
+wide one; dashboards with an epoch scrubber and play, one whose frames never change the picture.
 """
 
+import pagecheck
 import pytest
 from pagecheck import check_lab_notebook
-from samples import DASHBOARD, MISSING_FRONT_END, write
+from samples import DASHBOARD, MISSING_FRONT_END, NARROW_FIGURE, WIDE_FIGURE, write
 
 pytestmark = pytest.mark.browser
 
@@ -33,3 +35,37 @@ def test_widget_without_front_end_and_failing_cell_are_reported(lab, lab_page):
     assert "hplab-no-such-front-end" in text
     assert "cell 2 raised ZeroDivisionError" in text
     assert "cell 3 never ran" in text
+
+
+def test_narrow_low_density_image_small_text_and_narrow_figure_are_reported(lab, lab_page):
+    path = write(lab.root / "checks", "sizes.ipynb",
+                 [DASHBOARD, "dashboard()", "dashboard(small=True)", NARROW_FIGURE, WIDE_FIGURE])
+    report = check_lab_notebook(lab_page, lab.base, path, "check-sizes")
+    text = "\n".join(report.problems)
+    healthy, small = report.dashboards
+    assert healthy["fill"] >= 0.99 and healthy["density"] >= 2 and healthy["smallest_text_px"] >= 11
+    assert not any("dashboard 1" in p or "cell 5" in p for p in report.problems), text
+    assert "dashboard 2 (cell 3): its figure is 300 px wide in an output area of" in text
+    assert "dashboard 2 (cell 3): its figure has 300 pixels shown on 300 (density 1.00" in text
+    assert "dashboard 2 (cell 3): the text 'tiny print 2' is 8 px" in text  # measured before moving it
+    assert "cell 4: a figure is" in text
+    narrow, wide = report.figures
+    assert narrow["fill"] < 0.5 and wide["fill"] >= 0.99
+    for n in (1, 2):
+        assert (pagecheck.DASHBOARD_SHOTS / f"check-sizes-{n}.png").stat().st_size > 1000
+
+
+def test_scrubbing_and_play_change_the_picture_or_are_reported(lab, lab_page, monkeypatch):
+    monkeypatch.setattr(pagecheck, "FIGURE_TIMEOUT", 3)  # the stuck dashboard waits this long
+    monkeypatch.setattr(pagecheck, "PLAY_TIMEOUT", 3)
+    path = write(lab.root / "checks", "frames.ipynb",
+                 [DASHBOARD, "dashboard(frames=6)", "dashboard(frames=6, stuck=True)"])
+    report = check_lab_notebook(lab_page, lab.base, path, "check-frames")
+    text = "\n".join(report.problems)
+    playing, stuck = report.dashboards
+    assert 0 < playing["scrub_ms"] < 3000 and "scrubber" not in playing
+    values = [int(v) for v in playing["play_values"].split(" > ")]
+    assert values[0] == 4 and any(b > a for a, b in zip(values, values[1:]))  # 5 -> 4, then on
+    assert not any("dashboard 1" in p for p in report.problems), text
+    assert "dashboard 2: moving the epoch scrubber did not change the picture within 3 s" in text
+    assert "dashboard 2: pressing play did not move the epoch scrubber on and change the picture" in text
