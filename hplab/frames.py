@@ -212,16 +212,43 @@ def boundary_length(frame: Frame) -> int:
     """How long the decision boundary is on the frame's grid: the number of pairs of neighbouring
     cells (side by side or one above the other) whose predicted classes differ.
 
-    A straight boundary across a 40 x 40 grid has length about 40; a boundary that bends around
-    single points is longer.
+    On a 40 x 40 grid a straight boundary parallel to a side has length 40 (one pair per row), a
+    diagonal one about 80; a boundary that bends around single points is longer.
 
     Example:
         >>> boundary_length(rec.frames[-1]) > boundary_length(rec.frame(hist.best_epoch))  # doctest: +SKIP
     """
-    if not isinstance(frame, Frame):
-        raise TypeError(f"frame must be a Frame, got {type(frame).__name__}")
-    c = frame.predicted()
+    c = _boundary(frame, "frame").predicted()
     return int((c[:, 1:] != c[:, :-1]).sum() + (c[1:, :] != c[:-1, :]).sum())
+
+
+def unsure_share(frame: Frame, *, confidence: float = 0.9) -> float:
+    """The share of the plane (grid cells) where the model gives no class a probability of at
+    least ``confidence``: the band of doubt around its boundary. An over-confident model has
+    almost none.
+
+    Example:
+        >>> unsure_share(rec.frames[0]) > unsure_share(rec.frames[-1])   # doctest: +SKIP
+    """
+    confidence = check.number("confidence", confidence, low=0, high=1, low_open=True)
+    p = _boundary(frame, "frame").probabilities().max(axis=-1)
+    return float((p < confidence).mean())
+
+
+def changed_share(a: Frame, b: Frame) -> float:
+    """The share of grid cells whose predicted class differs between two frames of one run."""
+    a, b = _boundary(a, "a"), _boundary(b, "b")
+    if a.values.shape != b.values.shape or a.extent != b.extent:
+        raise ValueError(f"a and b must be frames of the same grid, got {a!r} over {a.extent} "
+                         f"and {b!r} over {b.extent}")
+    return float((a.predicted() != b.predicted()).mean())
+
+
+def _boundary(frame, name: str) -> Frame:
+    if not isinstance(frame, Frame):
+        raise TypeError(f"{name} must be a Frame, got {type(frame).__name__}")
+    frame._need("boundary")
+    return frame
 
 
 # ----------------------------------------------------------------------------- drawing

@@ -18,8 +18,10 @@ from hplab.frames import (  # noqa: E402
     best_and_last,
     best_vs_last,
     boundary_length,
+    changed_share,
     draw_frame,
     mark_epoch,
+    unsure_share,
     update_frame,
 )
 
@@ -171,6 +173,36 @@ def test_boundary_length_counts_neighbours_of_different_classes():
     island = np.zeros((n, n), dtype=int)
     island[10, 10] = 1  # a single cell wrapped in the other class: four sides
     assert boundary_length(_frame(island)) == 4
+
+
+def _sure(p1):
+    """A frame whose class-1 probability is ``p1`` in every cell."""
+    values = np.zeros((*p1.shape, 2), dtype=np.uint8)
+    values[..., 1] = np.round(p1 * 255)
+    values[..., 0] = 255 - values[..., 1]
+    return Frame(1, "boundary", values, (0.0, 1.0, 0.0, 1.0))
+
+
+def test_unsure_share_is_the_band_of_doubt():
+    ramp = np.tile([0.0, 0.05, 0.3, 0.5, 0.7, 0.95, 1.0], (7, 1))  # left to right
+    assert unsure_share(_sure(ramp)) == pytest.approx(3 / 7)  # 0.3, 0.5, 0.7: no class reaches 0.9
+    assert unsure_share(_sure(ramp), confidence=0.6) == pytest.approx(1 / 7)  # 0.5 only
+    assert unsure_share(_sure(np.ones((5, 5)))) == 0.0
+    with pytest.raises(ValueError, match="confidence must be <= 1, got 2"):
+        unsure_share(_sure(ramp), confidence=2)
+
+
+def test_changed_share_counts_cells_that_switched_class():
+    n = 10
+    a = np.zeros((n, n), dtype=int)
+    b = a.copy()
+    b[:, :3] = 1
+    assert changed_share(_frame(a), _frame(b)) == pytest.approx(0.3)
+    assert changed_share(_frame(a), _frame(a)) == 0.0
+    with pytest.raises(ValueError, match="a and b must be frames of the same grid"):
+        changed_share(_frame(a), _frame(np.zeros((4, 4), dtype=int)))
+    with pytest.raises(TypeError, match="b must be a Frame, got ndarray"):
+        changed_share(_frame(a), b)
 
 
 def test_draw_then_update_in_place(moons, recorded):
