@@ -358,7 +358,7 @@ def test_path_explorer_shows_a_failure_and_recovers(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the surface could not be evaluated")
 
-    monkeypatch.setattr(widgets, "optimizer_path", broken)
+    monkeypatch.setattr(widgets.paths, "optimizer_path", broken)
     paths.controls["lr"].value = 0.1
     assert paths.last_result is kept
     assert "RuntimeError: the surface could not be evaluated" in paths.status.value

@@ -132,16 +132,18 @@ def test_training_size_beyond_the_data_is_explained():
 
 
 def test_live_frames_are_drawn_while_a_long_run_trains(monkeypatch):
-    monkeypatch.setattr(widgets, "LIVE_FIRST", 0.0)  # a frame after every epoch
-    monkeypatch.setattr(widgets, "LIVE_INTERVAL", 0.0)
+    monkeypatch.setattr(widgets._base, "LIVE_FIRST", 0.0)  # a frame after every epoch
+    monkeypatch.setattr(widgets._base, "LIVE_INTERVAL", 0.0)
     dash = widgets.Playground(epochs=5)
+    dash.run()
     assert dash.live_frames == 5
     assert "training... epoch 5" not in dash.axes["loss"].get_title()  # the final picture won
 
 
 def test_no_live_frame_before_the_first_delay(monkeypatch):
-    monkeypatch.setattr(widgets, "LIVE_FIRST", 60.0)
+    monkeypatch.setattr(widgets._base, "LIVE_FIRST", 60.0)
     dash = widgets.Playground(epochs=5)
+    dash.run()
     assert dash.live_frames == 0 and dash.last_result.history.epochs_run == 5
 
 

@@ -1,0 +1,513 @@
+"""The dashboard base: knobs on top, the run's picture and its diagnosis below, presets, a ghost
+of the previous run, and a replay of the run epoch by epoch.
+
+A dashboard supplies two things: ``compute(config)``, which turns the knob values into a result,
+and ``draw(result, axes)``, which draws that result into the figure's panels. Everything else
+(retraining when a knob moves, presets, errors shown in place, the static copy for viewers
+without widgets, play and the epoch scrubber) lives here, once.
+
+Nothing trains when a dashboard is made: the first run happens when it is displayed, or when
+asked for (``run()``, ``result``).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import textwrap
+import time
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+from .. import _style as style
+from .. import _validate as check
+from .. import plots
+from ..data import DATASETS, REGRESSION
+from ..diagnose import Diagnosis
+from ..models import ACTIVATIONS
+from ..playground import (
+    DEFAULTS,
+    POWERS_OF_TWO,
+    USES_BETAS,
+    USES_MOMENTUM,
+    WEIGHT_DECAYS,
+    Result,
+    check_config,
+    health,
+    train_run,
+)
+from ..train import OPTIMIZERS, SCHEDULES, Callback, History
+
+HIDE_STATIC = "<style>.hplab-static {display: none}</style>"  # in the live view only
+LIVE_FIRST = 0.3     # seconds of training before the first live frame (quick runs draw none)
+LIVE_INTERVAL = 0.5  # seconds between later live frames
+
+
+# ----------------------------------------------------------------------------- controls
+
+
+def _slider_style():
+    return dict(style={"description_width": "110px"}, layout=W.Layout(width="330px"))
+
+
+def make_control(name: str, value):
+    """The widget for one knob, set to ``value``; sliders only report when released."""
+    s = _slider_style()
+    quiet = dict(continuous_update=False, **s)
+    if name == "lr":
+        return W.FloatLogSlider(value=value, base=10, min=-4, max=1.5, step=0.25,
+                                description="learning rate", readout_format=".3g", **quiet)
+    if name in ("batch_size", "width"):
+        return W.SelectionSlider(options=POWERS_OF_TWO[:9] if name == "width" else POWERS_OF_TWO,
+                                 value=value, description=name.replace("_", " "), **quiet)
+    if name == "weight_decay":
+        return W.SelectionSlider(options=WEIGHT_DECAYS, value=value, description="weight decay",
+                                 **quiet)
+    ints = dict(depth=(0, 10, 1), epochs=(1, 300, 1), n_train=(10, 600, 10), patience=(0, 50, 1),
+                seed=(0, 99, 1))
+    if name == "seeds":
+        return W.Dropdown(options=(1, 3, 5), value=value, description="seeds (band)", **s)
+    if name in ints:
+        lo, hi, step = ints[name]
+        labels = dict(n_train="training size", patience="patience (0=off)", depth="hidden layers")
+        return W.IntSlider(value=value, min=lo, max=hi, step=step,
+                           description=labels.get(name, name), **quiet)
+    floats = dict(noise=(0, 1, 0.05, ".2f"), label_noise=(0, 0.45, 0.05, ".2f"),
+                  dropout=(0, 0.8, 0.05, ".2f"), momentum=(0, 0.99, 0.01, ".2f"),
+                  beta1=(0, 0.99, 0.01, ".2f"), beta2=(0.9, 0.9999, 0.0001, ".4f"),
+                  min_delta=(0, 0.1, 0.005, ".3f"))
+    if name in floats:
+        lo, hi, step, fmt = floats[name]
+        return W.FloatSlider(value=value, min=lo, max=hi, step=step, readout_format=fmt,
+                             description=name.replace("_", " "), **quiet)
+    choices = dict(dataset=DATASETS, activation=tuple(ACTIVATIONS), optimizer=OPTIMIZERS,
+                   schedule=SCHEDULES)
+    if name in choices:
+        return W.Dropdown(options=choices[name], value=value, description=name, **s)
+    if name == "restore_best":
+        return W.Checkbox(value=value, description="restore best weights", indent=False)
+    raise ValueError(f"knob {name!r} is unknown; choose one of: {', '.join(sorted(DEFAULTS))}")
+
+
+# ----------------------------------------------------------------------------- the dashboard
+
+
+def _val_band(ax, runs: list) -> None:
+    """Shade the validation loss's mean ± one standard deviation over seeds."""
+    from ..sweep import seed_band
+
+    band = seed_band(runs, "val_loss")
+    top = ax.get_ylim()[1]
+    ax.fill_between(band.epoch, band.mean - band.std, (band.mean + band.std).clip(max=top),
+                    color=plots.VAL_COLOR, alpha=0.25, lw=0,
+                    label=f"val ± 1 std, {len(runs)} seeds")
+    ax.legend(fontsize="small", loc="upper right")
+    ax.set_title(f"loss (band: {len(runs)} seeds)")
+
+
+def _model_panel(r: Result, ax, title: str | None = None):
+    """What the model learned: its decision boundary, its fitted curve, or its metric curves."""
+    d = r.data
+    if d.n_features == 2 and d.task != REGRESSION:
+        return plots.decision_boundary(r.model, d, ax, resolution=60, title=title)
+    if d.n_features == 1 and d.task == REGRESSION:
+        return plots.fitted_curve(r.model, d, ax, title=title)
+    return plots.metric_curves(r.history, ax, title=title, legend=title is None)
+
+
+def _evidence_html(d: Diagnosis) -> str:
+    """The numbers behind a verdict as a folded table of plain words and thresholds."""
+    rows = [(w, "none" if v is None else v, rule) for w, v, rule in style.evidence_rows(d)]
+    return ("<details><summary>the numbers behind this verdict</summary>"
+            + style.table_html(rows, ("measured", "value", "compared with")) + "</details>")
+
+
+def _layout_key(figure) -> tuple:
+    """What decides the layout of a dashboard's figure: texts around each Axes, legends, and
+    the longest tick label on each axis."""
+    def size(texts):  # a few characters more or less do not move anything
+        return tuple(len(t) // 6 for t in texts)
+
+    key = []
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        key += [size([ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]), ax.get_yscale(),
+                size(t.get_text() for t in legend.get_texts()) if legend else (),
+                (legend._loc, legend._bbox_to_anchor is None) if legend else (),
+                max((len(t.get_text()) for t in ax.get_yticklabels()), default=0),
+                max((len(t.get_text()) for t in ax.get_xticklabels()), default=0)]
+    return tuple(key)
+
+
+def _fix_title(ax) -> None:
+    """Pin the title just above the Axes: matplotlib otherwise measures every tick label to place
+    it, which is a large share of the drawing time of a small figure."""
+    ax.set_title(ax.get_title(), y=1.0)
+
+
+def render_png(figure: Figure) -> bytes:
+    """Draw ``figure`` off-screen and encode it as PNG, favouring speed over file size."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    buf = io.BytesIO()
+    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB").save(
+        buf, format="png", compress_level=1)  # no alpha: a sixth less to encode and to send
+    return buf.getvalue()
+
+
+class _LiveFrames(Callback):
+    """Redraws the curves while a run trains: first after ``first`` seconds, then at most once
+    every ``interval`` seconds."""
+
+    def __init__(self, dashboard, first, interval):
+        self.dashboard, self.first, self.interval = dashboard, first, interval
+
+    def on_train_begin(self, trainer):
+        self.due = time.perf_counter() + self.first
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if time.perf_counter() >= self.due:
+            self.dashboard._draw_live(trainer.history)
+            self.due = time.perf_counter() + self.interval
+
+
+class Dashboard:
+    """Knobs on the left, the run's picture and its diagnosis on the right, presets on top.
+
+    Subclasses choose the knobs they show (``KNOBS``), the panels of the figure (``PANELS``:
+    "loss", "metric", "model", "health" (gradient per layer), "dead"), their ``PRESETS`` and default values
+    (``VALUES``). Knobs not shown keep their value from ``VALUES``/``DEFAULTS`` or the keyword
+    arguments. Every change of a control retrains and redraws; so do the Train button and the
+    preset buttons. The previous run stays as a faded ghost until Reset.
+
+    Args:
+        live: draw live frames while a long run trains.
+        **values: starting knob values, e.g. ``Playground(lr=0.1, dataset="spirals")``.
+    """
+
+    TITLE = "Dashboard"
+    KNOBS: tuple = ()
+    ESSENTIAL: tuple = ()  # if set, only these knobs show at first; the rest fold under "more knobs"
+    PANELS: tuple = ("loss", "metric", "model", "health")
+    PRESETS: dict = {}
+    VALUES: dict = {}
+    FIGSIZE = (11.5, 3.4)  # inches at DPI: as wide as the notebook's output area
+    BOTTOM = 0.3  # share of the height kept under the Axes for the static picture's caption
+    DPI = style.DPI  # displayed pixels per inch; drawn style.RETINA times as sharp
+    PRESET_BASE: dict = {}  # knob values every preset starts from, beyond VALUES
+    _extra: dict = {}  # name -> widget: knobs a subclass adds (set before the base __init__)
+
+    def __init__(self, *, live: bool = True, **values):
+        config = check_config({**self.VALUES, **values})
+        self.live = check.boolean("live", live)
+        self.fixed = {k: v for k, v in config.items() if k not in self.KNOBS}
+        self.controls = {name: make_control(name, config[name]) for name in self.KNOBS}
+        self.controls.update(self._extra)  # knobs a dashboard adds beyond the training ones
+        self._last = None  # the last result; read through ``result``, which trains if none yet
+        self._started = False
+        self.ghost: Result | None = None
+        self.error: str | None = None
+        self.runs = 0          # finished runs
+        self.live_frames = 0   # live frames drawn during the last run
+        self.last_seconds = 0.0  # control change -> finished figure, last run
+        self._cache: dict = {}
+        self._busy = False
+        self.figure = Figure(figsize=self.FIGSIZE, dpi=self.DPI * style.RETINA,
+                             layout="constrained")  # room for labels, titles, outside legends
+        self.axes = dict(zip(self.PANELS, self.figure.subplots(1, len(self.PANELS))))
+        self.image = W.Image(format="png", width=str(self.width_px),  # shown at half its pixels
+                             layout=W.Layout(max_width="100%", height="auto"))
+        self.status = W.HTML()
+        self.image.add_class("hplab-figure")  # stable hooks for the browser tests
+        self.status.add_class("hplab-diagnosis")
+        self.view = self._layout()
+        self.view.children += (W.HTML(HIDE_STATIC),)  # live widgets hide the static copy
+        self._static = None  # the display of that copy, updated after every run
+        for widget in self.controls.values():
+            widget.observe(self._on_change, names="value")
+        self._sync_enabled()
+
+    # -- what a learner can do ------------------------------------------------------------
+
+    @property
+    def config(self) -> dict:
+        """The knob values the next run will use."""
+        return {**self.fixed, **{k: w.value for k, w in self.controls.items()}}
+
+    @property
+    def result(self):
+        """The last finished run; the first access trains one if none has run yet."""
+        if not self._started:
+            self.run()
+        return self._last
+
+    @property
+    def last_result(self):
+        """The same as :attr:`result`."""
+        return self.result
+
+    def compute(self, config: dict):
+        """Turn knob values into a result: here, train the network they describe."""
+        callbacks = [_LiveFrames(self, LIVE_FIRST, LIVE_INTERVAL)] if self.live else []
+        track = bool({"health", "dead"} & set(self.PANELS))  # gradient records cost time
+        return train_run(config, callbacks=callbacks, cache=self._cache, track=track)
+
+    def draw(self, result, axes: dict) -> None:
+        """Draw ``result`` into ``axes`` (panel name -> Axes), beside the ghost of the run before."""
+        for panel, ax in axes.items():
+            self._draw_panel(panel, ax, result, self.ghost)
+
+    def run(self):
+        """Compute with the current knobs and draw the result; errors are shown, not raised."""
+        self._started = True
+        start = time.perf_counter()
+        self.live_frames = 0
+        try:
+            result = self.compute(self.config)
+        except Exception as exc:  # shown in the dashboard; the dashboard keeps working
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._show_error()
+            return None
+        if not result.seconds:
+            result.seconds = time.perf_counter() - start
+        self.error = None
+        if self._last is not None:
+            self.ghost = self._last
+        self._last = result
+        self.runs += 1
+        self._draw_final()
+        self.last_seconds = time.perf_counter() - start
+        return result
+
+    def apply_preset(self, name: str):
+        """Set the knobs of a preset (the others back to their defaults) and run once."""
+        if name not in self.PRESETS:
+            raise ValueError(f"preset {name!r} is unknown; choose one of: {', '.join(self.PRESETS)}")
+        target = {**check_config({**self.VALUES, **self.PRESETS[name].values}), **self.PRESET_BASE}
+        self._busy = True
+        try:
+            for key, widget in self.controls.items():
+                if key in target:
+                    widget.value = target[key]
+            self.fixed.update({k: v for k, v in target.items() if k not in self.controls})
+        finally:
+            self._busy = False
+        self._sync_enabled()
+        return self.run()
+
+    def reset(self) -> None:
+        """Forget the previous run (the ghost) and redraw."""
+        self.ghost = None
+        if self._last is not None:
+            self._draw_final()
+
+    def png(self) -> bytes:
+        """The current figure as PNG bytes (``style.RETINA`` pixels per displayed pixel)."""
+        self.result  # noqa: B018 -- a dashboard not yet run trains first
+        self._lay_out()
+        return render_png(self.figure)
+
+    def _lay_out(self) -> None:
+        """Constrained layout costs about a third of a redraw, so it runs only when what sits
+        around the Axes (titles, labels, legends, the width of tick labels) has changed; the
+        panels otherwise keep the places it gave them last time."""
+        key = _layout_key(self.figure)
+        if key == getattr(self, "_laid_out", None):
+            self.figure.set_layout_engine("none")  # keeps the positions
+        else:
+            self.figure.set_layout_engine("constrained")
+            self._laid_out = key
+
+    @property
+    def width_px(self) -> int:
+        """The figure's displayed width in screen pixels."""
+        return round(self.FIGSIZE[0] * self.DPI)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _draw_panel(self, panel, ax, result, ghost):
+        h, g = result.history, ghost.history if ghost is not None else None
+        if panel == "loss":
+            plots.loss_curves(h, ax, ghost=g)
+            if result.seed_runs:  # is the difference from the ghost real, or luck?
+                _val_band(ax, result.seed_runs)
+        elif panel == "metric":
+            plots.metric_curves(h, ax, ghost=g, legend=False)
+        elif panel == "health":
+            dead = health(h)["dead_units"]
+            plots.gradient_norms(h, ax, title="gradients" + (
+                f" ({dead:.0%} units dead)" if dead > 0 else ""))
+        elif panel == "dead":
+            plots.dead_units(h, ax, ghost=g if g is not None and g.dead_fraction else None)
+        elif panel == "model":
+            _model_panel(result, ax)
+
+    def facts(self, result: Result) -> str:
+        """The run in numbers: epochs, how it ended, best epoch, validation score, time."""
+        h = result.history
+        text = (f"{h.epochs_run} epochs ({h.status.replace('_', ' ')}), best epoch {h.best_epoch}, "
+                f"validation {h.metric_name} {result.val.get('metric', math.nan):.2f}")
+        dead = health(h)["dead_units"]
+        if dead > 0:
+            text += f", {dead:.0%} of ReLU units dead"
+        if result.seed_runs:
+            finals = [s.val_metric[-1] for s in result.seed_runs]
+            mean = sum(finals) / len(finals)
+            std = (sum((f - mean) ** 2 for f in finals) / len(finals)) ** 0.5
+            text += (f", over {len(finals)} seeds validation {h.metric_name} "
+                     f"{mean:.2f} ± {std:.2f}")
+        return text + f", trained in {result.seconds:.2f} s"
+
+    def caption(self, result: Result) -> str:
+        """The words under the figure: the verdict, what it means, what to try."""
+        d = result.diagnosis
+        return f"{d.label.upper()}: {d.explanation}  Next: {d.advice}  [{self.facts(result)}]"
+
+    def static_png(self) -> bytes:
+        """The figure with the diagnosis written under it, for viewers without widgets."""
+        if self.result is None:
+            return self.png()
+        text = "\n".join(textwrap.wrap(self.caption(self.result), 150))
+        self.figure.set_layout_engine("constrained", rect=(0, self.BOTTOM, 1, 1 - self.BOTTOM))
+        note = self.figure.text(0.01, 0.02, text, fontsize=style.SMALL_PT, va="bottom", ha="left")
+        try:  # the Axes move up to leave the caption its room
+            return render_png(self.figure)
+        finally:
+            note.remove()
+            self._laid_out = None  # the next picture is laid out afresh, full height
+
+    def _draw_final(self):
+        r = self._last
+        for ax in self.axes.values():
+            ax.cla()
+        self.draw(r, self.axes)
+        for ax in self.axes.values():
+            if ax.get_legend() is not None:  # beside the panel, run after run: nothing jumps
+                style.place_legend(ax, loc="outside")
+            _fix_title(ax)
+        self.figure.suptitle(f"{self.TITLE}: {r.diagnosis.label}", fontsize=style.TEXT_PT, x=0.01,
+                             ha="left", color="black" if r.diagnosis.label == "good" else style.BAD)
+        self.image.value = self.png()
+        d = r.diagnosis
+        self.status.value = (f"<div style='max-width:900px'><b>{html.escape(d.label.upper())}</b>: "
+                             f"{html.escape(d.explanation)}<br><i>Next:</i> "
+                             f"{html.escape(d.advice)}<br><span style='color:grey'>"
+                             f"{html.escape(self.facts(r))}</span>{_evidence_html(d)}</div>")
+        self._update_static()
+
+    def _draw_live(self, hist: History):
+        ax = self.axes.get("loss")
+        if ax is None or not hist.epoch:
+            return
+        ax.cla()
+        plots.loss_curves(hist, ax, ghost=self.ghost.history if self.ghost else None,
+                          title=f"training... epoch {hist.epoch[-1]}")
+        _fix_title(ax)
+        self.image.value = self.png()
+        self.live_frames += 1
+
+    def _show_error(self):
+        self.status.value = ("<div style='color:#b00020;font-weight:bold'>This run could not start: "
+                             f"{html.escape(self.error)}</div><div>Change the setting and the "
+                             "dashboard trains again.</div>")
+        self._update_static()
+
+    # -- wiring --------------------------------------------------------------------------
+
+    def _on_change(self, change):
+        if self._busy:
+            return
+        self._sync_enabled()
+        self.run()
+
+    def _sync_enabled(self):
+        opt = self.config["optimizer"]
+        if "momentum" in self.controls:
+            self.controls["momentum"].disabled = opt not in USES_MOMENTUM
+        for beta in ("beta1", "beta2"):
+            if beta in self.controls:
+                self.controls[beta].disabled = opt not in USES_BETAS
+        if "min_delta" in self.controls and "patience" in self.controls:
+            off = self.controls["patience"].value == 0
+            self.controls["min_delta"].disabled = off
+            if "restore_best" in self.controls:
+                self.controls["restore_best"].disabled = off
+
+    def _buttons(self):
+        train = W.Button(description="Train again", icon="play", button_style="primary")
+        train.on_click(lambda _b: self.run())
+        reset = W.Button(description="Reset ghost", icon="eraser")
+        reset.on_click(lambda _b: self.reset())
+        self.buttons = {"train": train, "reset": reset}
+        presets = []
+        for name in self.PRESETS:
+            b = W.Button(description=name, tooltip=self.PRESETS[name].story,
+                         layout=W.Layout(width="auto"))
+            b.on_click(lambda _b, n=name: self.apply_preset(n))
+            presets.append(b)
+            self.buttons[name] = b
+        return train, reset, presets
+
+    def _layout(self):
+        train, reset, presets = self._buttons()
+        top = [W.HTML(f"<b>{html.escape(self.TITLE)}</b>")]
+        if presets:
+            top.append(W.HBox([W.Label("Show me:")] + presets, layout=W.Layout(flex_flow="row wrap")))
+        first = [w for k, w in self.controls.items() if not self.ESSENTIAL or k in self.ESSENTIAL]
+        rest = [w for k, w in self.controls.items() if self.ESSENTIAL and k not in self.ESSENTIAL]
+        self.more = None  # the folded knobs, closed until the learner opens them
+        wrap = dict(layout=W.Layout(flex_flow="row wrap"))  # knobs in rows above the figure,
+        if rest:                                             # so the figure gets the full width
+            self.more = W.Accordion(children=[W.HBox(rest, **wrap)],
+                                    titles=(f"more knobs ({len(rest)})",), selected_index=None)
+        knobs = [W.HBox(first, **wrap)] + ([self.more] if rest else []) + [W.HBox([train, reset])]
+        return W.VBox(top + knobs + [self.image, self.status])
+
+    def _repr_mimebundle_(self, **kwargs):
+        """Live widgets where a widget front end exists; everywhere else (a notebook exported to
+        HTML, a repository page) the last figure and its verdict, as HTML and as a picture."""
+        bundle = self.view._repr_mimebundle_(**kwargs) or {}
+        bundle = dict(bundle)
+        png = self.static_png()
+        bundle["image/png"] = png
+        r = self._last
+        bundle["text/plain"] = self.caption(r) if r is not None else self.TITLE
+        bundle["text/html"] = self.static_html(png)  # sized for the screen, verdict under it
+        return bundle
+
+    def static_html(self, png: bytes | None = None) -> str:
+        """The last figure and verdict as a self-contained HTML block (no widgets needed)."""
+        import base64
+
+        png = self.image.value if png is None else png
+        src = base64.b64encode(png).decode("ascii")
+        verdict = self.status.value if self._last is not None or self.error else ""
+        return (f"<div class='hplab-static'><b>{html.escape(self.TITLE)}</b><br>"
+                f"<img src='data:image/png;base64,{src}' width='{self.width_px}' "
+                f"style='max-width:100%;height:auto' alt='{html.escape(self.TITLE)}: last run'>"
+                f"{verdict}</div>")
+
+    def _ipython_display_(self):
+        """Show the live widgets, and after them a static copy of the last figure and verdict.
+
+        The copy is what a notebook exported to HTML, or opened where widgets cannot run,
+        shows; wherever the widgets are live they hide it (``HIDE_STATIC``). It is updated
+        after every run, so an exported notebook shows the dashboard's last run.
+        """
+        from IPython.display import HTML, display
+
+        self.result  # noqa: B018 -- the first run happens when the dashboard is shown
+        display(self.view)
+        self._static = display(HTML(self.static_html()), display_id=True)
+
+    def _update_static(self):
+        if self._static is not None:
+            from IPython.display import HTML
+
+            self._static.update(HTML(self.static_html()))
+
