@@ -595,8 +595,10 @@ def check_lab_notebook(page, base: str, path: str, stem: str) -> Report:
 SCROLLER_JS = r"""
 ([selector, top]) => {
   const nb = document.querySelector(selector);
-  let el = nb;
-  while (el && el.scrollHeight <= el.clientHeight + 1) el = el.parentElement;
+  const scrolls = el => el.scrollHeight > el.clientHeight + 1
+    && /auto|scroll/.test(getComputedStyle(el).overflowY);
+  let el = [nb, ...nb.querySelectorAll('*')].find(scrolls) || nb;
+  while (el && !scrolls(el)) el = el.parentElement;
   if (!el) return {height: 0, screen: 0};
   if (top !== null) el.scrollTop = top;
   return {height: el.scrollHeight, screen: el.clientHeight, top: el.scrollTop};
@@ -619,6 +621,7 @@ def snapshot_lab_notebook(page, base: str, path: str, folder: Path, *, dashboard
     try:
         if not open_and_run(page, base, path, report):
             return {"problems": report.problems}
+        report.problems += cell_problems(page.evaluate(LAB_CELLS_JS))
         _widgets_drawn(page, LAB_NOTEBOOK)
         count = page.evaluate(FIND_DASHBOARDS_JS, LAB_NOTEBOOK)
         measures = measure(page, report, LAB_NOTEBOOK)
