@@ -22,7 +22,22 @@ ACTIVATIONS = {
     "linear": nn.Identity,
 }
 
+# The one table of activations: name -> module. The module type behind each name (for code that
+# recognises activations in a network, such as the hand-written backward pass) comes from it.
+ACTIVATION_TYPES = {name: type(make()) for name, make in ACTIVATIONS.items()}
+
 NORMS = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+
+
+def activation_name(module: nn.Module) -> str | None:
+    """The name in ``ACTIVATIONS`` of an activation module (``nn.Tanh()`` -> "tanh"), else None.
+
+    ``nn.Identity`` counts as "linear".
+    """
+    for name, kind in ACTIVATION_TYPES.items():
+        if type(module) is kind:
+            return name
+    return None
 
 
 def mlp(n_inputs: int, n_outputs: int, *, depth: int = 2, width: int = 32,

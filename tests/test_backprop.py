@@ -6,9 +6,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import hplab
-from hplab.backprop import Backprop
 from hplab.models import ACTIVATIONS
-from hplab.train import OPTIMIZERS, _DirectStep, make_optimizer
+from hplab.train import OPTIMIZERS, make_optimizer
+from hplab.train._fast import Backprop, _DirectStep
 
 
 def _mask(shape, keep):

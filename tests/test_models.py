@@ -3,7 +3,8 @@ import torch
 from torch import nn
 
 import hplab
-from hplab.models import linear_layers
+from hplab.models import ACTIVATION_TYPES, activation_name, linear_layers
+from hplab.train._fast import _DERIVATIVES, Backprop
 
 
 def test_depth_and_width_build_the_expected_layers():
@@ -90,3 +91,17 @@ def test_normalized_network_outputs_unit_scale_hidden_units_and_trains(norm):
 def test_unknown_norm_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="norm 'group' is unknown; choose one of: batch, layer"):
         hplab.mlp(2, 2, norm="group")
+
+
+def test_one_table_of_activations_names_every_module_type():
+    assert set(ACTIVATION_TYPES) == set(hplab.ACTIVATIONS)
+    for name in hplab.ACTIVATIONS:
+        net = hplab.mlp(2, 2, depth=1, activation=name)
+        assert activation_name(net[1]) == name
+    assert activation_name(nn.Linear(2, 2)) is None
+
+
+def test_the_hand_written_backward_pass_knows_every_activation_of_the_table():
+    assert set(_DERIVATIVES) == set(hplab.ACTIVATIONS) - {"linear"}
+    for name in hplab.ACTIVATIONS:
+        assert Backprop.of(hplab.mlp(2, 2, activation=name), "classification") is not None
