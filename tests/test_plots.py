@@ -213,3 +213,36 @@ def test_type_errors_name_the_parameter():
         plots.loss_curves([0.1, 0.2])
     with pytest.raises(TypeError, match="data must be an hplab Data"):
         plots.decision_boundary(hplab.mlp(2, 2), None)
+
+
+def test_every_name_the_course_takes_from_plots_is_there():
+    """Lessons, solutions, exercises, tests, docs and the package itself keep working now that
+    plots is a package: every name they take from it, as an attribute or by import, exists."""
+    import importlib
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = [p for folder in ("hplab", "source", "lessons", "solutions", "exercises", "tests",
+                              "benchmarks", "tools", "docs")
+             for p in (root / folder).rglob("*") if p.suffix in (".py", ".ipynb", ".md")]
+    files += [root / "README.md"]
+    used = {}
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for name in re.findall(r"(?<![\w.])(?:hplab\.)?plots\.([A-Za-z_]\w*)", text):
+            used.setdefault(name, path.relative_to(root))
+        for names in re.findall(r"from hplab\.plots import \(?([\w, \n]+)\)?", text):
+            for part in names.split(","):
+                if part.split():
+                    used.setdefault(part.split()[0], path.relative_to(root))  # "x as y": x
+    used.pop("py", None)  # the old file's name, in prose
+    assert {"loss_curves", "decision_boundary", "lr_schedule", "grid"} <= set(used)
+    missing = {}
+    for name, where in used.items():
+        if not hasattr(plots, name):
+            try:
+                importlib.import_module(f"hplab.plots.{name}")  # a section or the style module
+            except ModuleNotFoundError:
+                missing[name] = str(where)
+    assert not missing, missing

@@ -154,6 +154,7 @@ def lr_sweep_curves(sweep, ax=None, *, key: str = "train_loss", title: str | Non
             mark_true_value(ax, x[j], y[j], true, prefix=f"lr {lr:.2g}: ")
     bar = ax.figure.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax,
                              label="learning rate")
+    style.log_axis(bar.ax, "y")  # plain numbers for the rates, as on every log axis
     bar.ax.tick_params(labelsize=style.SMALL_PT)
     bar.ax.yaxis.label.set_fontsize(style.TEXT_PT)
     ax.set_xlabel("epoch")
