@@ -76,6 +76,8 @@ def course_style():
 
     with mpl.rc_context(RC):
         yield
+        interactive = mpl.is_interactive()
+    mpl.interactive(interactive)  # a notebook's first figure turns it on inside: keep it, or no later figure shows
 
 
 def new_axes(width: float = WIDTH, height: float = HEIGHT):
