@@ -134,6 +134,7 @@ def cases(runs, model, moons, sweep, pbt_runs):
         "loss_curves diverged": lambda: plots.loss_curves(r["blown"], ghost=r["good"]),
         "loss_curves climbing": lambda: plots.loss_curves(r["climbing"]),
         "loss_curves early stop": lambda: plots.loss_curves(r["stopped"]),
+        "gradient_norms one epoch": lambda: plots.gradient_norms(history([0.6], [0.6])),
         "metric_curves": lambda: plots.metric_curves(r["good"], ghost=r["stopped"]),
         "overlay": lambda: plots.overlay({"good": r["good"], "blown": r["blown"],
                                           "climbing": r["climbing"]}),
@@ -147,6 +148,7 @@ def cases(runs, model, moons, sweep, pbt_runs):
         "lr_schedule": lambda: plots.lr_schedule(schedules),
         "lr_schedule log": schedules_on_log,
         "lr_schedule log redrawn": rates_redrawn_on_log,
+        "lr_schedule one epoch": lambda: plots.lr_schedule({"diverged": [10.0]}),  # 0.95..1.05
         "lr_finder_curve": lambda: plots.lr_finder_curve(found),
         "optimizer_paths": lambda: plots.optimizer_paths(paths),
         "optimizer_paths wild": lambda: plots.optimizer_paths(wild),

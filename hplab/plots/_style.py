@@ -220,7 +220,19 @@ class PlainFormatter(Formatter):
 
 def integer_epochs(ax, which: str = "x") -> None:
     """Whole-number ticks on an epoch axis."""
-    getattr(ax, f"{which}axis").set_major_locator(MaxNLocator(integer=True))
+    getattr(ax, f"{which}axis").set_major_locator(EpochLocator())
+
+
+class EpochLocator(MaxNLocator):
+    """Whole numbers only, even when the limits hold one (a run stopped after its first epoch)
+    or none: matplotlib's integer locator falls back to fractions there."""
+
+    def __init__(self):
+        super().__init__(integer=True, min_n_ticks=1)
+
+    def tick_values(self, vmin, vmax):
+        ticks = super().tick_values(vmin, vmax)
+        return ticks[np.isclose(ticks, np.round(ticks))]
 
 
 # ----------------------------------------------------------------------------- values off the plot
