@@ -50,6 +50,7 @@ class Result:
     val: dict = field(default_factory=dict)  # evaluate(model, data, "val") after training
     seconds: float = 0.0
     seed_runs: list = field(default_factory=list)  # with seeds > 1: one History per seed
+    frames: object = None  # an hplab.frames.FrameRecorder with one snapshot per epoch, if asked
 
 
 def check_config(config: dict) -> dict:
@@ -77,8 +78,12 @@ def load_data(config: dict, cache: dict | None = None) -> Data:
 
 
 def train_run(config: dict | None = None, *, callbacks=(), track: bool = True,
-              cache: dict | None = None) -> Result:
+              cache: dict | None = None, frames: bool = False) -> Result:
     """Train one configuration of knobs (missing ones come from :data:`DEFAULTS`).
+
+    With ``frames=True`` and data a boundary or a curve can be drawn for (2-D classification,
+    1-D regression), ``Result.frames`` keeps what the model predicted after every epoch
+    (:class:`hplab.frames.FrameRecorder`), so the run can be replayed without training again.
 
     Example:
         >>> r = train_run({"lr": 10.0, "optimizer": "sgd"})  # doctest: +SKIP
@@ -91,17 +96,31 @@ def train_run(config: dict | None = None, *, callbacks=(), track: bool = True,
     model = mlp(data.n_features, data.n_outputs, depth=c["depth"], width=c["width"],
                 activation=c["activation"], dropout=c["dropout"], seed=c["seed"])
     patience = check.integer("patience", c["patience"], low=0)
+    recorder = _recorder(data) if check.boolean("frames", frames) else None
     stopper = (EarlyStopping(patience=patience, min_delta=c["min_delta"],
                              restore_best_weights=c["restore_best"]) if patience else None)
     hist = fit(model, data, optimizer=c["optimizer"], lr=c["lr"], batch_size=c["batch_size"],
                epochs=c["epochs"],
                momentum=c["momentum"] if c["optimizer"] in USES_MOMENTUM else None,
                betas=(c["beta1"], c["beta2"]), weight_decay=c["weight_decay"],
-               schedule=c["schedule"], early_stopping=stopper, callbacks=callbacks,
+               schedule=c["schedule"], early_stopping=stopper,
+               callbacks=[*callbacks, *([recorder] if recorder else [])],
                track_gradients=track, track_dead_units=track, seed=c["seed"])
     val = evaluate(model, data, split="val")
     seed_runs = _seed_runs(c, data, stopper)
-    return Result(c, hist, diagnose(hist), model, data, val, time.perf_counter() - start, seed_runs)
+    return Result(c, hist, diagnose(hist), model, data, val, time.perf_counter() - start, seed_runs,
+                  recorder)
+
+
+def _recorder(data: Data):
+    """A frame recorder for ``data``, or None where no boundary or curve can be drawn (digits)."""
+    from .frames import FrameRecorder, frame_kind
+
+    try:
+        frame_kind(data)
+    except ValueError:
+        return None
+    return FrameRecorder(data)
 
 
 def _seed_runs(c: dict, data: Data, stopper) -> list:

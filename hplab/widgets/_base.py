@@ -43,6 +43,9 @@ from ..train import OPTIMIZERS, SCHEDULES, Callback, History
 HIDE_STATIC = "<style>.hplab-static {display: none}</style>"  # in the live view only
 LIVE_FIRST = 0.3     # seconds of training before the first live frame (quick runs draw none)
 LIVE_INTERVAL = 0.5  # seconds between later live frames
+FPS = 6  # play: frames per second, a steady pace the eye can follow
+VEIL = 0.75  # how much of the curves after the scrubbed epoch is hidden (white, this opaque)
+VEIL_GID = "hplab-veil"
 
 
 # ----------------------------------------------------------------------------- controls
@@ -147,17 +150,69 @@ def _fix_title(ax) -> None:
     ax.set_title(ax.get_title(), y=1.0)
 
 
+def _veil(ax) -> list:
+    """A white veil over what comes after a step on a curves panel, and a line marking the step."""
+    from ..frames import mark_epoch
+
+    for old in [p for p in ax.patches if p.get_gid() == VEIL_GID]:  # from a replay before
+        old.remove()
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    veil = ax.axvspan(xlim[0], xlim[1], color="white", alpha=VEIL, lw=0, zorder=4, gid=VEIL_GID)
+    mark = mark_epoch(ax, xlim[1])
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    return [veil, mark]
+
+
+def _move_veil(veil, mark, step: int) -> None:
+    x1 = veil.axes.get_xlim()[1]
+    veil.set_x(step)
+    veil.set_width(max(x1 - step, 0))
+    mark.set_xdata([step, step])
+
+
 def render_png(figure: Figure) -> bytes:
     """Draw ``figure`` off-screen and encode it as PNG, favouring speed over file size."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
 
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
+    return _encode(canvas)
+
+
+def _encode(canvas) -> bytes:
+    from PIL import Image
+
     buf = io.BytesIO()
     Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB").save(
         buf, format="png", compress_level=1)  # no alpha: a sixth less to encode and to send
     return buf.getvalue()
+
+
+class _Blitter:
+    """Draws a figure once without its ``moving`` artists, keeps that picture, and afterwards
+    draws only the moving artists over a copy of it: a frame costs a fraction of a full draw."""
+
+    def __init__(self, figure: Figure, moving: list):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.moving = list(moving)
+        for artist in self.moving:
+            artist.set_animated(True)  # left out of the full draw below
+        self.canvas = FigureCanvasAgg(figure)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(figure.bbox)
+
+    def render(self) -> bytes:
+        self.canvas.restore_region(self.background)
+        renderer = self.canvas.get_renderer()
+        for artist in self.moving:
+            artist.draw(renderer)
+        return _encode(self.canvas)
+
+    def close(self) -> None:
+        for artist in self.moving:
+            artist.set_animated(False)
 
 
 class _LiveFrames(Callback):
@@ -200,6 +255,7 @@ class Dashboard:
     BOTTOM = 0.3  # share of the height kept under the Axes for the static picture's caption
     DPI = style.DPI  # displayed pixels per inch; drawn style.RETINA times as sharp
     PRESET_BASE: dict = {}  # knob values every preset starts from, beyond VALUES
+    STEP = "epoch"  # what the scrubber counts
     _extra: dict = {}  # name -> widget: knobs a subclass adds (set before the base __init__)
 
     def __init__(self, *, live: bool = True, **values):
@@ -225,6 +281,17 @@ class Dashboard:
         self.status = W.HTML()
         self.image.add_class("hplab-figure")  # stable hooks for the browser tests
         self.status.add_class("hplab-diagnosis")
+        self.player = W.Play(value=0, min=0, max=0, step=1, interval=round(1000 / FPS),
+                             description="play", tooltip=f"replay the run {self.STEP} by {self.STEP}")
+        self.scrubber = W.IntSlider(value=0, min=0, max=0, description=self.STEP,
+                                    continuous_update=True, **_slider_style())
+        self.player.add_class("hplab-play")
+        self.scrubber.add_class("hplab-scrubber")
+        W.link((self.player, "value"), (self.scrubber, "value"))  # play moves the scrubber
+        self.scrubber.observe(self._on_scrub, names="value")
+        self.shown_step: int | None = None  # the step the picture shows; None: the finished run
+        self.step_seconds = 0.0  # scrubber move -> new frame, last time
+        self._replay = None  # (_Blitter, what update_step needs) while scrubbing one run
         self.view = self._layout()
         self.view.children += (W.HTML(HIDE_STATIC),)  # live widgets hide the static copy
         self._static = None  # the display of that copy, updated after every run
@@ -255,7 +322,8 @@ class Dashboard:
         """Turn knob values into a result: here, train the network they describe."""
         callbacks = [_LiveFrames(self, LIVE_FIRST, LIVE_INTERVAL)] if self.live else []
         track = bool({"health", "dead"} & set(self.PANELS))  # gradient records cost time
-        return train_run(config, callbacks=callbacks, cache=self._cache, track=track)
+        return train_run(config, callbacks=callbacks, cache=self._cache, track=track,
+                         frames="model" in self.PANELS)  # snapshots for the scrubber
 
     def draw(self, result, axes: dict) -> None:
         """Draw ``result`` into ``axes`` (panel name -> Axes), beside the ghost of the run before."""
@@ -267,6 +335,8 @@ class Dashboard:
         self._started = True
         start = time.perf_counter()
         self.live_frames = 0
+        self.player.playing = False
+        self._stop_replay()
         try:
             result = self.compute(self.config)
         except Exception as exc:  # shown in the dashboard; the dashboard keeps working
@@ -309,6 +379,8 @@ class Dashboard:
     def png(self) -> bytes:
         """The current figure as PNG bytes (``style.RETINA`` pixels per displayed pixel)."""
         self.result  # noqa: B018 -- a dashboard not yet run trains first
+        if self._replay is not None:  # the step the scrubber shows
+            return self._replay[0].render()
         self._lay_out()
         return render_png(self.figure)
 
@@ -372,6 +444,8 @@ class Dashboard:
         """The figure with the diagnosis written under it, for viewers without widgets."""
         if self.result is None:
             return self.png()
+        if self._replay is not None:
+            self._draw_final()  # the finished run, not the step last scrubbed to
         text = "\n".join(textwrap.wrap(self.caption(self.result), 150))
         self.figure.set_layout_engine("constrained", rect=(0, self.BOTTOM, 1, 1 - self.BOTTOM))
         note = self.figure.text(0.01, 0.02, text, fontsize=style.SMALL_PT, va="bottom", ha="left")
@@ -383,6 +457,8 @@ class Dashboard:
 
     def _draw_final(self):
         r = self._last
+        self._stop_replay()
+        self.shown_step = None
         for ax in self.axes.values():
             ax.cla()
         self.draw(r, self.axes)
@@ -399,6 +475,94 @@ class Dashboard:
                              f"{html.escape(d.advice)}<br><span style='color:grey'>"
                              f"{html.escape(self.facts(r))}</span>{_evidence_html(d)}</div>")
         self._update_static()
+        self._reset_scrubber(r)
+
+    # -- replay: play and the scrubber ---------------------------------------------------
+
+    def steps(self, result) -> int:
+        """The last step the scrubber reaches for ``result`` (0: nothing to replay)."""
+        return result.history.epochs_run
+
+    def replay_artists(self, result, axes: dict) -> tuple[list, dict]:
+        """Prepare the figure for replaying ``result``: returns the artists that change from step
+        to step, and what :meth:`update_step` needs to change them. Here: the model panel shows
+        the stored snapshot of each epoch; every curve panel gets a marker line at the epoch and
+        a veil over the epochs after it."""
+        from ..frames import draw_frame
+
+        moving, view = [], {"curves": {}}
+        for panel, ax in axes.items():
+            if panel == "model" and result.frames is not None and result.frames.frames:
+                ax.cla()
+                view["model"] = draw_frame(result.frames.frames[-1], result.data, ax)
+                if ax.get_legend() is not None:
+                    style.place_legend(ax, loc="outside")
+                moving.append(ax)  # drawn whole each frame: image, boundary, points, title
+            else:
+                view["curves"][panel] = _veil(ax)
+                moving += view["curves"][panel]
+        return moving, view
+
+    def update_step(self, view: dict, result, step: int) -> None:
+        """Show ``step`` in the artists :meth:`replay_artists` prepared."""
+        from ..frames import update_frame
+
+        if "model" in view:
+            rec = result.frames
+            frame = max((f for f in rec.frames if f.epoch <= step), key=lambda f: f.epoch,
+                        default=rec.frames[0])
+            update_frame(view["model"], frame, title=f"epoch {step}: what the model predicts")
+            _fix_title(view["model"].ax)
+        for veil, mark in view["curves"].values():
+            _move_veil(veil, mark, step)
+
+    def show_step(self, step: int) -> bytes:
+        """Show the last run at ``step`` (an epoch; a step of the path in PathExplorer) from what
+        was stored while it ran: nothing trains. Returns the picture's PNG bytes."""
+        r = self.result
+        if r is None:
+            raise ValueError(f"{self.STEP} cannot be shown: the dashboard has no run to replay "
+                             f"({self.error})")
+        step = check.integer(self.STEP, step, low=0, high=self.steps(r))
+        start = time.perf_counter()
+        if self._replay is None:
+            moving, view = self.replay_artists(r, self.axes)
+            self._lay_out()
+            self._replay = (_Blitter(self.figure, moving), view)
+        blitter, view = self._replay
+        self.update_step(view, r, step)
+        png = blitter.render()
+        self.image.value = png
+        self.shown_step = step
+        self.step_seconds = time.perf_counter() - start
+        return png
+
+    def _on_scrub(self, change):
+        if self._busy or self._last is None:
+            return
+        try:
+            self.show_step(change["new"])
+        except Exception as exc:  # shown in the dashboard; the dashboard keeps working
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._show_error()
+
+    def _reset_scrubber(self, result) -> None:
+        """After a run: the scrubber spans its steps and stands at the end, which is shown."""
+        last = self.steps(result)
+        self._busy = True
+        try:
+            self.player.playing = False
+            for widget in (self.scrubber, self.player):
+                widget.max = max(last, widget.min)
+            self.scrubber.value = last
+        finally:
+            self._busy = False
+        self.replay_bar.layout.display = None if last > 0 else "none"
+
+    def _stop_replay(self) -> None:
+        if self._replay is not None:
+            self._replay[0].close()
+            self._replay = None
 
     def _draw_live(self, hist: History):
         ax = self.axes.get("loss")
@@ -466,7 +630,8 @@ class Dashboard:
             self.more = W.Accordion(children=[W.HBox(rest, **wrap)],
                                     titles=(f"more knobs ({len(rest)})",), selected_index=None)
         knobs = [W.HBox(first, **wrap)] + ([self.more] if rest else []) + [W.HBox([train, reset])]
-        return W.VBox(top + knobs + [self.image, self.status])
+        self.replay_bar = W.HBox([self.player, self.scrubber])
+        return W.VBox(top + knobs + [self.replay_bar, self.image, self.status])
 
     def _repr_mimebundle_(self, **kwargs):
         """Live widgets where a widget front end exists; everywhere else (a notebook exported to

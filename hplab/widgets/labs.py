@@ -271,6 +271,9 @@ class PlaybookLab(Dashboard):
         self._data = load_dataset("spirals", n_samples=600, noise=0.2, seed=DATA_SEED)
         super().__init__(live=live, **values)
 
+    def steps(self, result: StudyResult) -> int:
+        return 0  # one study of many runs: nothing to replay epoch by epoch
+
     def compute(self, c: dict) -> StudyResult:
         from ..playbook import compare_values
 

@@ -9,12 +9,15 @@
 from __future__ import annotations
 
 import ipywidgets as W
+import numpy as np
 
 from .. import _validate as check
 from .. import plots
 from ..playground import USES_MOMENTUM, PathResult, Preset
 from ..surfaces import SURFACES, describe_path, get_surface, optimizer_path
-from ._base import Dashboard, _slider_style
+from ._base import Dashboard, _move_veil, _slider_style, _veil
+
+HERE_GID = "hplab-path-here"
 
 
 class PathExplorer(Dashboard):
@@ -34,6 +37,7 @@ class PathExplorer(Dashboard):
     KNOBS = ("optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay")
     PANELS = ("path", "loss")
     VALUES = dict(optimizer="sgd", lr=0.45, momentum=0.9)
+    STEP = "step"  # the scrubber walks the path step by step
     PRESET_BASE = dict(surface="valley", steps=50)  # every preset walks the valley, 50 steps
     FIGSIZE = (11.0, 4.6)
     PRESETS = {
@@ -84,6 +88,34 @@ class PathExplorer(Dashboard):
             runs = {f"before: {self.ghost.path.optimizer}": self.ghost.path, **runs}
         plots.optimizer_paths(runs, axes["path"], surface=result.path.surface)
         plots.path_losses(runs, axes["loss"])
+
+    def steps(self, result: PathResult) -> int:
+        return len(result.path.points) - 1
+
+    def replay_artists(self, result: PathResult, axes: dict) -> tuple[list, dict]:
+        """The path drawn up to a step, with a dot where the optimizer stands; the loss panel
+        marks the step and veils the steps after it."""
+        ax = axes["path"]
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        pts = np.clip(np.asarray(result.path.points, dtype=float), [x0 - 1, y0 - 1],
+                      [x1 + 1, y1 + 1])  # as drawn: blow-ups kept on screen
+        for line in ax.get_lines():
+            if line.get_label().startswith("now:"):
+                path_line = line
+            elif line.get_gid() == HERE_GID:
+                line.remove()  # from a replay before
+            elif len(line.get_xdata()) == 1 and np.allclose(line.get_xydata()[0], pts[-1]):
+                line.set_visible(False)  # the end dot gives the ending away
+        here, = ax.plot(*pts[0], marker="o", ms=9, color=path_line.get_color(), mec="black",
+                        zorder=8, gid=HERE_GID)
+        view = {"line": path_line, "here": here, "points": pts, "veil": _veil(axes["loss"])}
+        return [path_line, here, *view["veil"]], view
+
+    def update_step(self, view: dict, result: PathResult, step: int) -> None:
+        pts = view["points"]
+        view["line"].set_data(pts[:step + 1, 0], pts[:step + 1, 1])
+        view["here"].set_data(pts[step:step + 1, 0], pts[step:step + 1, 1])
+        _move_veil(*view["veil"], step)
 
     def _on_change(self, change):
         if not self._busy and change["owner"] in (self.controls["optimizer"],

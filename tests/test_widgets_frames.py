@@ -1,0 +1,156 @@
+"""Watching a run learn: play and the epoch scrubber replay a finished run from stored snapshots."""
+
+import numpy as np
+import pytest
+
+from hplab import frames, playground, widgets
+
+REPLAYED = [widgets.Playground, widgets.CapacityLab, widgets.EarlyStoppingLab,
+            widgets.LearningRateLab, widgets.BatchSizeLab, widgets.ActivationLab,
+            widgets.PathExplorer]
+
+
+def _count(monkeypatch, owner, name):
+    calls = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def dashes():
+    made = {cls.__name__: cls(live=False) for cls in REPLAYED}
+    for dash in made.values():
+        dash.run()
+    return made
+
+
+@pytest.mark.parametrize("cls", REPLAYED, ids=lambda c: c.__name__)
+def test_every_training_dashboard_has_play_and_a_linked_scrubber(dashes, cls):
+    dash = dashes[cls.__name__]
+    assert "hplab-play" in dash.player._dom_classes
+    assert "hplab-scrubber" in dash.scrubber._dom_classes
+    assert dash.scrubber.description == cls.STEP
+    assert 5 <= 1000 / dash.player.interval <= 8  # a steady pace the eye can follow
+    last = dash.steps(dash.result)
+    assert (dash.scrubber.min, dash.scrubber.max, dash.scrubber.value) == (0, last, last)
+    assert dash.player.max == last and dash.replay_bar.layout.display is None
+
+
+@pytest.mark.parametrize("cls", REPLAYED, ids=lambda c: c.__name__)
+def test_scrubbing_shows_each_step_and_the_same_step_twice_alike(dashes, cls):
+    dash = dashes[cls.__name__]
+    last = dash.steps(dash.result)
+    dash.scrubber.value = 2
+    two = bytes(dash.image.value)
+    dash.scrubber.value = last - 1
+    later = bytes(dash.image.value)
+    dash.scrubber.value = 2
+    assert two.startswith(b"\x89PNG") and two != later
+    assert bytes(dash.image.value) == two and dash.shown_step == 2
+
+
+@pytest.mark.parametrize("cls", REPLAYED, ids=lambda c: c.__name__)
+def test_scrubbing_never_trains(monkeypatch, dashes, cls):
+    dash = dashes[cls.__name__]
+    computed = _count(monkeypatch, cls, "compute")
+    fitted = _count(monkeypatch, playground, "fit")
+    runs = dash.runs
+    for step in (0, 3, 1, dash.steps(dash.result)):
+        dash.scrubber.value = step
+    assert computed == [] and fitted == [] and dash.runs == runs
+
+
+def test_play_moves_the_scrubber_and_the_picture_on(dashes):
+    dash = dashes["Playground"]
+    dash.scrubber.value = 0
+    shown = [bytes(dash.image.value)]
+    for step in (1, 2, 3):  # what the Play widget does in the browser, one tick at a time
+        dash.player.value = step
+        assert dash.scrubber.value == step and dash.shown_step == step
+        shown.append(bytes(dash.image.value))
+    assert len(set(shown)) == 4
+
+
+def test_the_boundary_shown_is_the_stored_snapshot_of_that_epoch(dashes):
+    dash = dashes["CapacityLab"]
+    rec = dash.result.frames
+    assert isinstance(rec, frames.FrameRecorder) and rec.epochs == list(range(41))
+    dash.scrubber.value = 7
+    view = dash._replay[1]["model"]
+    assert np.array_equal(view.image.get_array(), rec.frame(7).probabilities()[:, :, 1])
+    assert view.ax.get_title().startswith("epoch 7")
+    dash.scrubber.value = 30
+    assert not np.array_equal(view.image.get_array(), rec.frame(7).probabilities()[:, :, 1])
+
+
+def test_the_curves_are_marked_at_the_epoch_and_veiled_after_it(dashes):
+    dash = dashes["EarlyStoppingLab"]
+    dash.scrubber.value = 12
+    veil, mark = dash._replay[1]["curves"]["loss"]
+    assert list(mark.get_xdata()) == [12, 12] and veil.get_x() == 12
+    assert veil.get_x() + veil.get_width() == pytest.approx(dash.axes["loss"].get_xlim()[1])
+
+
+def test_the_path_is_drawn_up_to_the_step(dashes):
+    dash = dashes["PathExplorer"]
+    dash.scrubber.value = 10
+    line = dash._replay[1]["line"]
+    assert len(line.get_xdata()) == 11
+    assert np.allclose(line.get_xydata()[-1], dash.result.path.points[10])
+
+
+def test_a_new_run_shows_the_finished_picture_and_the_scrubber_at_its_end():
+    dash = widgets.EarlyStoppingLab(live=False)
+    finished = dash.png()
+    dash.scrubber.value = 5
+    assert dash.png() != finished  # the picture is the scrubbed epoch's
+    dash.controls["patience"].value = 5  # early stopping: fewer epochs
+    h = dash.result.history
+    assert dash.shown_step is None and dash._replay is None
+    assert dash.scrubber.max == h.epochs_run == dash.scrubber.value < 60
+    assert dash.static_png().startswith(b"\x89PNG")
+
+
+def test_the_same_seed_gives_the_same_frames():
+    a = widgets.train_run({"epochs": 5, "seed": 3}, frames=True)
+    b = widgets.train_run({"epochs": 5, "seed": 3}, frames=True)
+    assert [f.values.tobytes() for f in a.frames.frames] == [f.values.tobytes() for f in b.frames.frames]
+    plain = widgets.train_run({"epochs": 5, "seed": 3})
+    assert plain.frames is None and plain.history.val_loss == a.history.val_loss  # recording is free
+
+
+def test_data_without_a_picture_replays_the_curves_only():
+    dash = widgets.Playground(live=False, dataset="digits", n_train=200, epochs=4)
+    assert dash.result.frames is None
+    first = dash.show_step(1)
+    assert first != dash.show_step(4)
+
+
+def test_a_step_outside_the_run_is_refused_by_name(dashes):
+    dash = dashes["Playground"]
+    with pytest.raises(ValueError, match="epoch must be <= 30, got 31"):
+        dash.show_step(31)
+    with pytest.raises(ValueError, match="step must be >= 0, got -1"):
+        dashes["PathExplorer"].show_step(-1)
+
+
+def test_a_dashboard_whose_run_failed_says_so_and_has_nothing_to_replay():
+    dash = widgets.Playground(live=False, batch_size=512)
+    assert dash.result is None and "could not start" in dash.status.value
+    with pytest.raises(ValueError, match="epoch cannot be shown: the dashboard has no run"):
+        dash.show_step(1)
+    dash.scrubber.value = 0  # a scrubber moved with no run is simply ignored
+    assert "batch_size must be <=" in dash.error
+
+
+def test_the_playbook_lab_has_nothing_to_replay_and_hides_the_scrubber(monkeypatch):
+    lab = widgets.PlaybookLab(live=False, epochs=3)
+    monkeypatch.setattr(widgets.PlaybookLab, "LRS", (0.05, 0.5))
+    lab.run()
+    assert lab.replay_bar.layout.display == "none"
