@@ -8,6 +8,7 @@ wide one; dashboards with an epoch scrubber and play, one whose frames never cha
 
 import pagecheck
 import pytest
+from harness import record_timing
 from pagecheck import check_lab_notebook
 from samples import DASHBOARD, MISSING_FRONT_END, NARROW_FIGURE, WIDE_FIGURE, write
 
@@ -61,11 +62,12 @@ def test_scrubbing_and_play_change_the_picture_or_are_reported(lab, lab_page, mo
     path = write(lab.root / "checks", "frames.ipynb",
                  [DASHBOARD, "dashboard(frames=6)", "dashboard(frames=6, stuck=True)"])
     report = check_lab_notebook(lab_page, lab.base, path, "check-frames")
+    record_timing(report.summary())  # the floor a scrub costs: a stored PNG sent, no drawing
     text = "\n".join(report.problems)
     playing, stuck = report.dashboards
-    assert 0 < playing["scrub_ms"] < 3000 and "scrubber" not in playing
+    assert 0 < playing["scrub_ms"] < 3000 and len(playing["scrub_moves_ms"]) == 3
     values = [int(v) for v in playing["play_values"].split(" > ")]
-    assert values[0] == 4 and any(b > a for a, b in zip(values, values[1:]))  # 5 -> 4, then on
+    assert values[0] == 2 and any(b > a for a, b in zip(values, values[1:]))  # 5 -> 2, then on
     assert not any("dashboard 1" in p for p in report.problems), text
     assert "dashboard 2: moving the epoch scrubber did not change the picture within 3 s" in text
     assert "dashboard 2: pressing play did not move the epoch scrubber on and change the picture" in text
