@@ -24,6 +24,7 @@ from hplab.frames import (  # noqa: E402
     unsure_share,
     update_frame,
 )
+from hplab.plots import _style as style  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -239,6 +240,19 @@ def test_mark_epoch_moves_one_line(recorded):
     assert mark_epoch(ax, 5) is first and list(first.get_xdata()) == [5, 5]
     with pytest.raises(ValueError, match="epoch must be >= 0"):
         mark_epoch(ax, -1)
+
+
+def test_figures_after_the_first_still_show_in_a_notebook():
+    """The inline backend switches interactive mode on at a notebook's first figure, inside
+    course_style when best_vs_last draws first: leaving the block must not switch it off."""
+    was = matplotlib.is_interactive()
+    try:
+        matplotlib.interactive(False)
+        with style.course_style():
+            matplotlib.interactive(True)  # what the inline backend does at its first figure
+        assert matplotlib.is_interactive()
+    finally:
+        matplotlib.interactive(was)
 
 
 def test_best_beside_last(recorded):

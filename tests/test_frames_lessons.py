@@ -40,6 +40,8 @@ def test_lesson03_the_last_boundary_is_longer_and_fits_single_points(overfit_03)
         gained = round(n * (hist.train_metric[-1] - hist.train_metric[hist.best_epoch - 1]))
         assert gained >= 2, f"training examples gained after the best epoch: {gained}"
         assert hist.best_epoch <= 5, f"best epoch {hist.best_epoch}"
+        doubt = frames.unsure_share(best), frames.unsure_share(last)
+        assert doubt[0] > 3 * doubt[1], f"unsure shares best, last: {doubt}"
 
     holds(claim, overfit_03)
 

@@ -14,7 +14,7 @@
 
 # %%
 import hplab
-from hplab import scenarios, widgets
+from hplab import frames, scenarios, widgets
 
 # %% [markdown]
 # ## Counting capacity
@@ -113,6 +113,42 @@ assert braked["L2 penalty 0.1"].history.val_loss[-1] < 1.15 * min(braked["L2 pen
 # penalty holds it within 15% of its best; under dropout it still creeps up a little, which is
 # why `diagnose` may still say *overfitting* there. Neither brake can invent the information that
 # 30 examples do not contain.
+#
+# ## The boundary at its best epoch and at its last
+#
+# The unbraked run's validation loss was lowest near the start and then climbed. What happened to
+# the boundary in between? We train the same run again with a `FrameRecorder`, which keeps a
+# snapshot of the model after every epoch (its predicted probabilities on a coarse 40 × 40 grid),
+# and set the boundary of the best epoch beside the boundary of the last.
+#
+# > **Predict first.** Which of the two will follow the training points more closely, and which
+# > would you rather use on new points?
+
+# %%
+free_run = braked["no brake"]
+rec = frames.FrameRecorder(free_run.data)  # one snapshot of the boundary per epoch
+again = widgets.train_run(free_run.config, callbacks=[rec], track=False)  # the same run, recorded
+hist = again.history
+fig = frames.best_vs_last(rec, hist)
+best, last = frames.best_and_last(rec, hist)
+n = hist.config["n_train"]
+print(f"training examples right: {round(n * hist.train_metric[hist.best_epoch - 1])} of {n} at "
+      f"the best epoch, {round(n * hist.train_metric[-1])} at the last")
+print(f"boundary length (neighbouring grid cells that differ in class): best epoch "
+      f"{frames.boundary_length(best)}, last epoch {frames.boundary_length(last)}")
+
+# %% tags=["check"]
+assert hist.val_loss == free.val_loss  # recording the frames did not change the run
+assert hist.best_epoch <= 5 and frames.boundary_length(last) > 1.3 * frames.boundary_length(best)
+assert round(n * (hist.train_metric[-1] - hist.train_metric[hist.best_epoch - 1])) >= 2
+assert frames.unsure_share(best) > 3 * frames.unsure_share(last)  # the pale band narrows
+
+# %% [markdown]
+# At its best epoch, only the first or second, the network has barely begun: its boundary is close
+# to a straight line between the moons, with a wide pale band where it is unsure. By the last epoch
+# the boundary has grown arms that reach around single training points sitting among the other
+# class, so it gets a few more training examples right but is far longer (the numbers above) —
+# those bends fit the noise, and they are what made the validation loss climb.
 #
 # ## Your turn
 #

@@ -13,7 +13,7 @@
 
 # %%
 import hplab
-from hplab import widgets
+from hplab import frames, widgets
 
 # %% [markdown]
 # ## Too few, too many, and just stopping in time
@@ -52,6 +52,40 @@ assert runs["too many epochs"].val["metric"] >= runs["early stopping"].val["metr
 # share of right answers held up. Loss and accuracy can disagree; stop on the number you care
 # about (`EarlyStopping(monitor="val_metric")` watches accuracy instead), and remember that with
 # only 200 validation points a difference of 0.03 is six examples.
+#
+# ## The boundary at the best epoch and at the last
+#
+# To see what the 150-epoch network did after its best epoch, we train it again with a
+# `FrameRecorder`, which keeps a snapshot of the model after every epoch (its predicted
+# probabilities on a coarse 40 × 40 grid), and set the boundary of the best epoch beside the
+# boundary of the last.
+#
+# > **Predict first.** After more than a hundred further epochs on 30 noisy examples, will the last
+# > boundary be much more tangled than the best one?
+
+# %%
+long_run = runs["too many epochs"]
+rec = frames.FrameRecorder(long_run.data)  # one snapshot of the boundary per epoch
+again = widgets.train_run(long_run.config, callbacks=[rec], track=False)  # the same run, recorded
+fig = frames.best_vs_last(rec, again.history)
+best, last = frames.best_and_last(rec, again.history)
+for name, f in (("best", best), ("last", last)):
+    print(f"{name} epoch {f.epoch:3d}: boundary length {frames.boundary_length(f)}, share of the "
+          f"plane where no class gets 90%: {frames.unsure_share(f):.0%}")
+print(f"share of the plane whose predicted class changed: {frames.changed_share(best, last):.0%}")
+
+# %% tags=["check"]
+assert again.history.val_loss == long.val_loss  # recording the frames did not change the run
+lengths = frames.boundary_length(best), frames.boundary_length(last)
+assert 0.8 * lengths[0] < lengths[1] < 1.25 * lengths[0] and frames.changed_share(best, last) < 0.15
+assert frames.unsure_share(best) > 0.25 and frames.unsure_share(last) < 0.25 * frames.unsure_share(best)
+
+# %% [markdown]
+# The two boundaries run almost the same way: about as long, and with the predicted class changed
+# on only a small share of the plane. What has gone is the pale band of doubt around the line — at
+# the best epoch about a third of the plane gets no class above 90%, at the last only a few
+# percent — so the network is now sure of itself almost everywhere, including where it is wrong,
+# and that is what drove the validation loss up.
 #
 # ## Early stopping by hand
 #
