@@ -175,12 +175,19 @@ assert tilted["momentum"].final_loss < 0.1 * tilted["adam"].final_loss
 # this surface. The previous path stays on the map for comparison. Try the `rosenbrock` surface (a
 # curved valley) with 300 steps too.
 #
+# Every path can be watched as it is walked: press **play** (▶) above the picture and the
+# optimizer replays its path one step at a time, with a dot where it stands and the loss panel
+# marked at that step. Pause, or drag the **step** slider to go back to any step, as often as you
+# like: the path is already computed, so nothing runs again.
+#
 # **Predict, then try:**
 #
 # 1. With SGD on the valley, raise the rate one notch at a time. At what point does the zig-zag
 #    grow instead of fade?
 # 2. With momentum, push the momentum slider to 0.99. Faster, or slower?
 # 3. With Adam, lower beta2 to 0.9. What changes near the minimum?
+# 4. Press play on Adam's path, then on momentum's. Which one turns towards the minimum in its
+#    first few steps, and which one first runs along the valley wall?
 
 # %%
 explorer = widgets.PathExplorer()
