@@ -9,20 +9,23 @@ import hplab.train as train
 ROOT = Path(__file__).resolve().parent.parent
 
 
+IMPORTED = re.compile(r"from (?:hplab|\.|\.\.)\.?train import \(?([\w, \n#:()'\-]+?)\)?\n(?!\s)")
+
+
+def _names_taken(path: Path) -> set[str]:
+    """Names a file takes from hplab.train: as attributes, or by import ("x as y" counts as x)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    names = set(re.findall(r"hplab\.train\.([A-Za-z_]\w*)", text))
+    for group in IMPORTED.findall(text):
+        names |= {part.split()[0] for part in re.sub(r"#.*", "", group).split(",") if part.split()}
+    return names
+
+
 def test_every_name_the_course_takes_from_train_is_there():
-    files = [p for folder in ("hplab", "source", "lessons", "solutions", "exercises", "tests",
-                              "benchmarks", "tools", "docs")
-             for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".ipynb", ".md")]
-    files.append(ROOT / "README.md")
-    used = {}
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for name in re.findall(r"hplab\.train\.([A-Za-z_]\w*)", text):
-            used.setdefault(name, path.relative_to(ROOT))
-        for names in re.findall(r"from (?:hplab|\.|\.\.)\.?train import \(?([\w, \n#:()'\-]+?)\)?\n(?!\s)", text):
-            for part in re.sub(r"#.*", "", names).split(","):
-                if part.split():
-                    used.setdefault(part.split()[0], path.relative_to(ROOT))  # "x as y": x
+    patterns = ("hplab/**/*.py", "tests/**/*.py", "benchmarks/*.py", "tools/*.py", "source/**/*.py",
+                "lessons/*.ipynb", "solutions/*.ipynb", "exercises/*.ipynb", "docs/**/*.md", "*.md")
+    used = {name: path.relative_to(ROOT) for pattern in patterns for path in ROOT.glob(pattern)
+            for name in _names_taken(path)}
     assert {"fit", "History", "EarlyStopping", "divergence_reason", "TrainSettings"} <= set(used)
     missing = {}
     for name, where in used.items():
