@@ -132,6 +132,7 @@ def cases(runs, model, moons, sweep, pbt_runs):
     return {
         "loss_curves": lambda: plots.loss_curves(r["good"], ghost=r["stopped"]),
         "loss_curves diverged": lambda: plots.loss_curves(r["blown"], ghost=r["good"]),
+        "loss_curves after a diverged run": lambda: plots.loss_curves(r["stopped"], ghost=r["blown"]),
         "loss_curves climbing": lambda: plots.loss_curves(r["climbing"]),
         "loss_curves early stop": lambda: plots.loss_curves(r["stopped"]),
         "gradient_norms one epoch": lambda: plots.gradient_norms(history([0.6], [0.6])),

@@ -70,8 +70,12 @@ def _draw_pair(ax, h, keys, ceiling, alpha, prefix):
         (line,) = ax.plot(epochs, y, color=color, alpha=alpha, lw=width,
                           ls=ls, marker=marker, ms=5, markevery=0.06, label=label,
                           zorder=z if alpha == 1.0 else 1.5)
-        if not (h.diverged and alpha == 1.0 and _leaves_with_train(h, keys, key, ceiling)):
-            style.track(ax, line, epochs, values, label_value=alpha == 1.0 and not h.diverged)
+        with_train = _leaves_with_train(h, keys, key, ceiling)
+        if alpha == 1.0 and h.diverged and with_train:
+            continue  # the red cross marks where this run left the plot, with its value
+        # a ghost's exit is written too, once where both its lines leave together
+        value = not h.diverged if alpha == 1.0 else key == keys[0] or not with_train
+        style.track(ax, line, epochs, values, label_value=value)
 
 
 def _leaves_with_train(h, keys, key, ceiling) -> bool:
