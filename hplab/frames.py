@@ -38,7 +38,8 @@ class Frame:
     """What the model predicted at the end of one epoch (0: before training).
 
     ``values`` holds, for a boundary frame, the class probabilities on the grid as uint8
-    (0..255 for 0..1), shape (grid, grid, classes), rows running up the y axis; for a curve frame
+    (0..255 for 0..1), shape (grid, grid, classes), rows running up the y axis; with two classes
+    only the probability of class 1 is kept, shape (grid, grid, 1); for a curve frame
     the model's output at ``points`` evenly spaced x values, float32. ``extent`` is the box the
     grid covers: (x0, x1, y0, y1) for a boundary, (x0, x1) for a curve.
     """
@@ -55,12 +56,12 @@ class Frame:
     def probabilities(self) -> np.ndarray:
         """Class probabilities on the grid as float32, shape (grid, grid, classes)."""
         self._need("boundary")
-        return self.values.astype(np.float32) / 255.0
+        p = self.values.astype(np.float32) / 255.0
+        return np.concatenate([1.0 - p, p], axis=-1) if p.shape[-1] == 1 else p
 
     def predicted(self) -> np.ndarray:
         """The predicted class of every grid cell, shape (grid, grid)."""
-        self._need("boundary")
-        return self.values.argmax(axis=-1)
+        return self.probabilities().argmax(axis=-1)
 
     def _need(self, kind: str) -> None:
         if self.kind != kind:
@@ -112,22 +113,23 @@ class FrameRecorder(Callback):
         data: the run's :class:`~hplab.data.Data`, 2-D classification or 1-D regression.
         grid: cells per side of the probability grid (boundary frames), 4..400.
         points: x values of a curve frame, 4..2000.
-        pad: how far the grid reaches beyond the data (standardized units, >= 0).
+
+    The grid covers the training and validation points with half a unit to spare on every side,
+    as :func:`hplab.plots.decision_boundary` does; a curve spans the points' x values.
 
     Example:
         >>> rec = FrameRecorder(data)                                       # doctest: +SKIP
         >>> hist = hplab.fit(model, data, epochs=30, callbacks=[rec])       # doctest: +SKIP
         >>> [f.epoch for f in rec.frames][:3], rec.nbytes                   # doctest: +SKIP
-        ([0, 1, 2], 99200)
+        ([0, 1, 2], 49600)
     """
 
-    def __init__(self, data: Data, *, grid: int = GRID, points: int = POINTS, pad: float = PAD):
+    def __init__(self, data: Data, *, grid: int = GRID, points: int = POINTS):
         self.kind = frame_kind(data)
         self.grid = check.integer("grid", grid, low=4, high=400)
         self.points = check.integer("points", points, low=4, high=2000)
-        self.pad = check.number("pad", pad, low=0)
         self.data = data
-        self.extent = _box(data, self.pad if self.kind == "boundary" else 0.0)  # a curve: x's range
+        self.extent = _box(data, PAD if self.kind == "boundary" else 0.0)  # a curve: x's range
         self._x = _inputs(self.kind, self.extent, self.grid if self.kind == "boundary" else self.points)
         self.frames: list[Frame] = []
         self.history: History | None = None
@@ -193,6 +195,7 @@ class FrameRecorder(Callback):
             values = out[:, 0].numpy().astype(np.float32)
         else:
             p = torch.nan_to_num(torch.softmax(out, dim=1), nan=1.0 / out.shape[1])
+            p = p[:, 1:] if p.shape[1] == 2 else p  # two classes: class 0's is 1 minus class 1's
             values = (p * 255).round().to(torch.uint8).reshape(self.grid, self.grid, -1).numpy()
         self.frames.append(Frame(int(epoch), self.kind, values, self.extent))
 
@@ -312,7 +315,7 @@ def draw_frame(frame: Frame, data: Data, ax=None, *, title: str | None = None) -
     ax = plots.decision_boundary(_Replay(frame), data, ax, resolution=max(n, 10), title=title)
     contours = [c for c in ax.collections if hasattr(c, "levels")]
     return FrameArtists(ax, "boundary", image=ax.images[-1],
-                        contour=contours[-1] if contours else None, n_classes=frame.values.shape[2])
+                        contour=contours[-1] if contours else None, n_classes=frame.probabilities().shape[2])
 
 
 def update_frame(artists: FrameArtists, frame: Frame, *, title: str | None = None) -> FrameArtists:
