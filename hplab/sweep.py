@@ -44,7 +44,7 @@ from .train import (
 
 MEMBER_KEYS = ("lr", "momentum", "betas", "eps", "weight_decay", "seed", "data_seed")
 _RMSPROP_ALPHA = 0.99  # make_optimizer's default smoothing constant for RMSprop
-_EVAL_BYTES = 2 ** 21  # scoring works in chunks whose widest activations fit in about 2 MB
+_EVAL_BYTES = 2 ** 19  # scoring works in chunks whose widest activations fit in about 512 kB
 
 
 # Settings of hplab.fit that only a general training loop has; these tools train course MLPs.
@@ -155,7 +155,8 @@ class _Stack:
         self.state = {k: torch.zeros_like(self.theta) for k in self._state_names()}
         self.steps = 0  # members train in lockstep, so they share the step count
         self._delta = None  # scratch space of the fused Adam step
-        self.passes = Backprop.of(nets[0], task)
+        self.passes = _StackPasses(nets[0], task)
+        self._joined = (None, None, None, ())  # the splits score() last saw, joined
         self._owners()
 
     def _state_names(self):
@@ -163,15 +164,13 @@ class _Stack:
                 "rmsprop": ("square", "buf"), "adam": ("m", "v"), "adamw": ("m", "v")}[self.kind]
 
     def _owners(self):
-        """owner[i] = the member (row) that parameter entry i belongs to; fresh views."""
-        rows = torch.arange(self.k)
-        self.owner = torch.cat([rows.repeat_interleave(s) for s in self.sizes])
+        """Fresh gradient space and views after the members changed."""
         self.grad = torch.zeros_like(self.theta)
         self.params, self.grads = self.shaped(self.theta), self.shaped(self.grad)
 
     def shaped(self, flat: torch.Tensor) -> list[torch.Tensor]:
         """Views of a flat vector as the stacked layers: (K, out, in) weights, (K, 1, out) biases."""
-        K = self.k
+        K = flat.numel() // sum(self.sizes)
         parts = torch.split(flat, [K * s for s in self.sizes])
         return [p.view(K, *shape) if len(shape) == 2 else p.view(K, 1, shape[0])
                 for p, shape in zip(parts, self.shapes)]
@@ -186,6 +185,10 @@ class _Stack:
     def blocks(self, flat: torch.Tensor) -> list[torch.Tensor]:
         """Views of a flat vector as one (K, size) block per parameter tensor."""
         return [b.view(self.k, -1) for b in torch.split(flat, [self.k * s for s in self.sizes])]
+
+    def flat(self, vectors: torch.Tensor) -> torch.Tensor:
+        """Members' vectors (K, n_params), in ``net.parameters()`` order, laid out as ``theta``."""
+        return torch.cat([b.reshape(-1) for b in torch.split(vectors, self.sizes, dim=1)])
 
     def member(self, row: int) -> torch.Tensor:
         """One member's parameters as a vector, in ``net.parameters()`` order."""
@@ -212,21 +215,13 @@ class _Stack:
                 b[dst] = b[src]
 
     def forward(self, theta: torch.Tensor, X: torch.Tensor, gens=None) -> torch.Tensor:
-        """Outputs of every member: X (K, batch, in), or (batch, in) shared -> (K, batch, out).
+        """Outputs of every member: X (K, batch, in), or (batch, in) shared -> (K, out, batch).
 
         With ``gens`` (one generator per member) hidden units are dropped as in training:
         each member draws its masks from its own generator, in the order ``fit`` would.
         """
         masks = _member_masks(gens) if gens is not None and self.dropout > 0 else None
         return self.passes.forward(self.shaped(theta), X, masks=masks)[0]
-
-    def losses(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Mean loss of each member over its batch: (K,)."""
-        K, b = out.shape[:2]
-        if self.task == CLASSIFICATION:
-            return F.cross_entropy(out.reshape(K * b, -1), y.reshape(K * b),
-                                   reduction="none").view(K, b).mean(dim=1)
-        return ((out - y) ** 2).flatten(1).mean(dim=1)
 
     @torch.no_grad()
     def score(self, *splits: Split) -> list[tuple[list[float], list[float]]]:
@@ -235,25 +230,29 @@ class _Stack:
         The splits go through together, in chunks of rows small enough that the
         (K, rows, width) activations stay in the CPU cache.
         """
-        X = torch.cat([sp.X for sp in splits])
-        y = torch.cat([sp.y for sp in splits])
+        if self._joined[0] != [id(sp) for sp in splits]:  # joined once per run, not per epoch
+            self._joined = ([id(sp) for sp in splits], torch.cat([sp.X for sp in splits]),
+                            torch.cat([sp.y for sp in splits]), splits)
+        X, y = self._joined[1:3]
         K, N = self.k, len(y)
         per_row = torch.empty(K, N)  # loss (classification) or squared error, per example
         hits = torch.empty(K, N)
-        ok = torch.empty(K, N, dtype=torch.bool)
+        # With a finite loss an output can only be -inf (NaN and +inf make the loss NaN/inf),
+        # so classification checks for -inf alone; a regression loss is inf/NaN whenever an
+        # output is, which fit's rules already turn into (inf, NaN).
+        ok = torch.ones(K, N, dtype=torch.bool)
         widest = max(max(s) for s in self.shapes)
-        chunk = min(1024, max(128, _EVAL_BYTES // (4 * K * widest)))
+        chunk = min(1024, max(32, _EVAL_BYTES // (4 * K * widest)))
         for a in range(0, N, chunk):
             rows = slice(a, a + chunk)
-            out = self.forward(self.theta, X[rows])  # (K, rows, n_outputs)
-            yc = y[rows].expand(K, *y[rows].shape)
-            ok[:, rows] = torch.isfinite(out).all(dim=2)
+            out = self.forward(self.theta, X[rows])  # (K, n_outputs, rows)
             if self.task == CLASSIFICATION:
-                per_row[:, rows] = F.cross_entropy(out.reshape(-1, out.shape[2]), yc.reshape(-1),
-                                                   reduction="none").view(K, -1)
-                hits[:, rows] = out.argmax(dim=2) == yc
+                yc = y[rows].expand(K, -1)
+                per_row[:, rows] = F.cross_entropy(out, yc, reduction="none")
+                hits[:, rows] = out.max(dim=1).indices == yc  # argmax: slower along dim 1
+                ok[:, rows] = out.amin(dim=1) > -math.inf
             else:
-                per_row[:, rows] = ((out - yc) ** 2).sum(dim=2)
+                per_row[:, rows] = (out - y[rows].t()).pow_(2).sum(dim=1)
         results, a = [], 0
         for sp in splits:
             rows, n = slice(a, a + len(sp.y)), len(sp.y)
@@ -283,20 +282,27 @@ class _Stack:
         h["decay"] = bool(hyper["weight_decay"].any())
         h["1-beta1"], h["1-beta2"] = 1 - h["beta1"], 1 - h["beta2"]
         masks = _member_masks(gens) if gens is not None and self.dropout > 0 else None
-        if bool((order == order[0]).all()):  # same minibatches for every member
-            Xs, ys = X[order[0]], y[order]
-        else:
-            Xs, ys = X[order], y[order]  # each member's shuffled copy; minibatches are slices
+        K, n = order.shape
+        shared = bool((order == order[0]).all())  # the same minibatches for every member
+        if shared:
+            Xs = X[order[0]]
+        ys = y.index_select(0, order.view(-1)).view(K, n, *y.shape[1:])
+        if limits is not None:  # NaN and inf fail `loss <= limit` for any finite limit
+            limits = limits.nan_to_num(posinf=torch.finfo(limits.dtype).max)
         losses, blown, kept = [], {}, {}
-        for i in range(0, order.shape[1], batch_size):
-            xb = Xs[..., i:i + batch_size, :]
+        for i in range(0, n, batch_size):
+            if shared:
+                xb = Xs[i:i + batch_size]
+            else:  # each member's own minibatch, gathered while it is needed (cache-sized)
+                rows = order[:, i:i + batch_size]
+                xb = X.index_select(0, rows.reshape(-1)).view(*rows.shape, -1)
             loss = self.passes.step(self.params, self.grads, xb, ys[:, i:i + batch_size],
                                     masks=masks)  # (K,): members do not interact
             losses.append(loss)
             if limits is not None:
-                bad = ~(loss <= limits) | torch.isinf(loss)  # NaN fails the comparison
-                if bool(bad.any()):
-                    for r in bad.nonzero().flatten().tolist():
+                fine = loss <= limits
+                if not bool(fine.all()):
+                    for r in (~fine).nonzero().flatten().tolist():
                         if r not in blown:
                             blown[r], kept[r] = len(losses), self.member(r)
             self._update(self.theta, self.grad, h)
@@ -306,10 +312,11 @@ class _Stack:
 
     def _spread(self, values: torch.Tensor):
         """A per-member value as a plain number when all members agree (cheaper), else one
-        value per parameter entry."""
+        value per parameter entry (the flat vector's layout: block by block, member by member)."""
         if bool((values == values[0]).all()):
             return float(values[0])
-        return values.float()[self.owner]
+        per_member = values.float().unsqueeze(1)  # (K, 1)
+        return torch.cat([per_member.expand(-1, s).reshape(-1) for s in self.sizes])
 
     def _update(self, p, g, h):
         """One optimizer step for every member, in place (``g`` is scratch space)."""
@@ -373,6 +380,56 @@ class _Stack:
 
 
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)  # PyTorch's fused CPU kernel (2.4 and later)
+
+
+class _StackPasses:
+    """Forward and backward passes of a stack, its outputs kept class-major: (K, out, rows).
+
+    The hidden layers are :class:`~hplab.backprop.Backprop`'s, the same chain rule ``fit``
+    runs; only the last layer and the loss are written here, because they are laid out
+    differently: a softmax over 10 classes of a (K, rows, 10) block, and the thin (64 -> 10)
+    product, cost several times more than along the rows of a (K, 10, rows) block.
+    """
+
+    def __init__(self, net, task: str):
+        self.hidden = Backprop(Backprop.of(net, task).steps[:-1], task)  # all but the last Linear
+        self.task = task
+        self._minus_one = torch.tensor(-1.0)
+
+    def forward(self, params, x, *, masks=None):
+        """``(out, h, saved)``: out (K, n_outputs, rows), h the last hidden layer (K, rows, width)."""
+        h, saved = self.hidden.forward(params[:-2], x, masks=masks)
+        W, b = params[-2], params[-1]  # (K, out, width), (K, 1, out)
+        if h.dim() == 2:  # no hidden layer: every member reads the same inputs
+            h = h.expand(W.shape[0], *h.shape)
+        return torch.baddbmm(b.transpose(1, 2), W, h.transpose(1, 2)), h, saved
+
+    def loss_grad(self, out, y):
+        """Mean loss per member (K,) and its gradient with respect to ``out`` (K, out, rows).
+
+        ``y`` is (K, rows) class indices, or (K, rows, n_targets) regression targets.
+        """
+        rows = out.shape[2]
+        if self.task == CLASSIFICATION:
+            logp = torch.log_softmax(out, dim=1)
+            index = y.unsqueeze(1)  # (K, 1, rows)
+            loss = -logp.gather(1, index).squeeze(1).mean(dim=1)
+            grad = logp.exp_()  # softmax - one_hot, over the batch
+            grad.scatter_add_(1, index, self._minus_one.expand(index.shape))
+            return loss, grad.div_(rows)
+        diff = out - y.transpose(1, 2)
+        return diff.pow(2).flatten(1).mean(dim=1), diff.mul_(2.0 / diff[0].numel())
+
+    def step(self, params, grads, x, y, *, masks=None) -> torch.Tensor:
+        """One forward and backward pass of every member; fills ``grads``, returns losses (K,)."""
+        out, h, saved = self.forward(params, x, masks=masks)
+        loss, g = self.loss_grad(out, y)
+        torch.bmm(g, h, out=grads[-2])  # (K, out, rows) @ (K, rows, width)
+        torch.sum(g, dim=2, keepdim=True, out=grads[-1].view(g.shape[0], -1, 1))
+        if self.hidden.steps:
+            dh = torch.bmm(g.transpose(1, 2), params[-2])  # (K, rows, width)
+            self.hidden.backward(params[:-2], grads[:-2], saved, dh)
+        return loss
 
 
 def _fit_rules(loss, metric, finite) -> tuple[list[float], list[float]]:
@@ -445,9 +502,9 @@ class _Run:
 
     def _begin(self):
         (tl, tm), (vl, vm) = self.stack.score(self.train, self.data.val)
-        with torch.no_grad():  # the networks still hold their initial weights
-            self.before = [prediction_summary(self.data.task, net.eval()(self.data.val.X),
-                                              self.data.val.y) for net in self.nets]
+        with torch.no_grad():  # every member's initial outputs, (K, n_outputs, rows)
+            out = self.stack.forward(self.stack.theta, self.data.val.X)
+        self.before = [prediction_summary(self.data.task, o.t(), self.data.val.y) for o in out]
         self.limits = []
         for k, h in enumerate(self.hists):
             h.initial = dict(train_loss=tl[k], val_loss=vl[k], train_metric=tm[k],
@@ -478,15 +535,16 @@ class _Run:
         (tl, tm), (vl, vm) = self.stack.score(self.train, self.data.val)
         seconds = time.perf_counter() - start  # the whole stack's epoch, shared by its members
         stopped = []
-        for r, k in enumerate(self.alive):
+        for r, (k, losses) in enumerate(zip(self.alive, batch.t().tolist())):
             h = self.hists[k]
             h.epoch.append(epoch)
-            for name, v in (("train_loss", tl), ("val_loss", vl), ("train_metric", tm),
-                            ("val_metric", vm)):
-                getattr(h, name).append(v[r])
+            h.train_loss.append(tl[r])
+            h.val_loss.append(vl[r])
+            h.train_metric.append(tm[r])
+            h.val_metric.append(vm[r])
             h.lr.append(lrs[r])
             h.seconds.append(seconds)
-            h.batch_loss.extend(batch[:blown.get(r, len(batch)), r].tolist())
+            h.batch_loss.extend(losses[:blown.get(r, len(losses))])
             if self._should_stop(k, r, epoch, blown.get(r)):
                 stopped.append(r)
         if stopped:
@@ -525,8 +583,9 @@ class _Run:
                          f"for {es.patience} epochs (best at epoch {es.best_epoch})")
         return True
 
-    def finish(self) -> list:
-        """Close every History (best epoch, restored weights); return the trained networks."""
+    def finish(self, models: bool = True) -> list:
+        """Close every History (best epoch, restored weights); return the trained networks
+        (with ``models=False`` they keep their initial weights: nobody will read them)."""
         for r, k in enumerate(self.alive):
             self.final[k] = self.stack.member(r)
         for k, h in enumerate(self.hists):
@@ -537,11 +596,15 @@ class _Run:
                 h.best_epoch = es.best_epoch
                 if es.restore_best_weights and not h.diverged:
                     self.final[k] = self.best_theta[k]
-            vector_to_parameters(self.final[k], self.nets[k].parameters())
-            self.nets[k].eval()
-            with torch.no_grad():
-                h.predictions = _with_start(prediction_summary(
-                    self.data.task, self.nets[k](self.data.val.X), self.data.val.y), self.before[k])
+        with torch.no_grad():  # every member's final outputs at once, (K, n_outputs, rows)
+            out = self.stack.forward(self.stack.flat(torch.stack(self.final)), self.data.val.X)
+        for h, o, before in zip(self.hists, out, self.before):
+            h.predictions = _with_start(prediction_summary(self.data.task, o.t(),
+                                                           self.data.val.y), before)
+        if models:
+            for net, vector in zip(self.nets, self.final):
+                vector_to_parameters(vector, net.parameters())
+                net.eval()
         return self.nets
 
 
@@ -621,7 +684,7 @@ def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation
             if not run.alive:
                 break
             run.epoch(epoch)
-        nets = run.finish()
+        nets = run.finish(models=return_models)
     return (run.hists, nets) if return_models else run.hists
 
 
@@ -823,7 +886,7 @@ def pbt(data: Data, lrs=None, *, population: int = 8, epochs: int = 24, interval
             run.epoch(epoch)
             if exploit and epoch % interval == 0 and epoch < epochs:
                 events += _exploit(run, epoch, fraction, perturb, rng)
-        run.finish()
+        run.finish(models=False)
     finals = [h.val_loss[-1] if h.epoch and not h.diverged else math.inf for h in run.hists]
     return PBTResult(run.hists, events, int(np.argmin(finals)))
 
