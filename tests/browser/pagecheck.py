@@ -51,9 +51,10 @@ class Report:
         times = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
         parts = [f"{self.name}: {times}"] + [_describe(d) for d in self.dashboards]
         if self.figures:
-            fills = [f["fill"] for f in self.figures]
+            fills, shown = [f["fill"] for f in self.figures], [f["shown"] for f in self.figures]
             parts.append(f"{len(fills)} static figures, width {min(fills):.0%} to {max(fills):.0%} "
-                         "of the output area")
+                         f"of the output area, shown at {min(shown):.0%} to {max(shown):.0%} of "
+                         "their drawn size")
         return "; ".join(parts)
 
 
@@ -63,7 +64,7 @@ def _describe(d: dict) -> str:
              f"diagnosis {d.get('diagnosis_s', float('nan')):.2f} s"]
     if "fill" in d:
         words.append(f"width {d['width']} of {d['area']} px ({d['fill']:.0%}), "
-                     f"density {d['density']:.2f}")
+                     f"density {d['density']:.2f}, shown at {d['shown']:.0%} of its drawn size")
     if d.get("smallest_text_px") is not None:
         words.append(f"smallest text {d['smallest_text_px']:g} px")
     if "scrub_ms" in d:
@@ -211,10 +212,15 @@ MEASURE_JS = r"""
     const st = getComputedStyle(el);
     return el.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
   };
-  const size = (img, area) => ({
-    cell: cellOf(area), width: img.clientWidth, area: Math.round(inner(area)),
-    natural: img.naturalWidth, fill: img.clientWidth / inner(area),
-    density: img.clientWidth ? img.naturalWidth / img.clientWidth : 0});
+  // drawn: the width the figure was made for (its width attribute, else one pixel per pixel);
+  // shown below 1, its text is that much smaller on screen than it was drawn
+  const size = (img, area) => {
+    const drawn = +img.getAttribute('width') || img.naturalWidth;
+    return {cell: cellOf(area), width: img.clientWidth, area: Math.round(inner(area)),
+            natural: img.naturalWidth, fill: img.clientWidth / inner(area),
+            density: img.clientWidth ? img.naturalWidth / img.clientWidth : 0,
+            shown: drawn ? img.clientWidth / drawn : 0};
+  };
   const dashboards = [...root.querySelectorAll('[data-hplab-dashboard]')].map(dash => {
     const marked = [...dash.querySelectorAll('img.hplab-figure, .hplab-figure img')].filter(visible);
     const img = marked[0] || [...dash.querySelectorAll('img')].filter(visible)[0];

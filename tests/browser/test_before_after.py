@@ -31,13 +31,15 @@ def describe(path: str, measured: dict) -> list[str]:
     lines = [f"{path}: {len(measured.get('figures', []))} static figures, "
              f"{len(measured.get('dashboards', []))} dashboards"]
     for f in measured.get("figures", []):
-        lines.append(f"  cell {f['cell']}: figure {f['width']} of {f['area']} px ({f['fill']:.0%})")
+        lines.append(f"  cell {f['cell']}: figure {f['width']} of {f['area']} px ({f['fill']:.0%}), "
+                     f"shown at {f['shown']:.0%} of its drawn size")
     for d in measured.get("dashboards", []):
         if "fill" in d:
             text = d["smallest"]["px"] if d.get("smallest") else float("nan")
             lines.append(f"  dashboard {d['index'] + 1} (cell {d['cell']}): figure {d['width']} of "
                          f"{d['area']} px ({d['fill']:.0%}), {d['natural']} pixels drawn "
-                         f"(density {d['density']:.2f}), smallest text {text:g} px")
+                         f"(density {d['density']:.2f}), shown at {d['shown']:.0%} of its drawn "
+                         f"size, smallest text {text:g} px")
     lines += [f"  problem: {p}" for p in measured["problems"]]
     return lines
 

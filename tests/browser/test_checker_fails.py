@@ -45,6 +45,7 @@ def test_narrow_low_density_image_small_text_and_narrow_figure_are_reported(lab,
     text = "\n".join(report.problems)
     healthy, small = report.dashboards
     assert healthy["fill"] >= 0.99 and healthy["density"] >= 2 and healthy["smallest_text_px"] >= 11
+    assert small["shown"] == pytest.approx(1)  # 300 px drawn, 300 px shown
     assert not any("dashboard 1" in p or "cell 5" in p for p in report.problems), text
     assert "dashboard 2 (cell 3): its figure is 300 px wide in an output area of" in text
     assert "dashboard 2 (cell 3): its figure has 300 pixels shown on 300 (density 1.00" in text
