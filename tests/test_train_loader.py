@@ -106,3 +106,21 @@ def test_loader_mistakes_are_named(moons):
         hplab.fit(hplab.mlp(2, 1), flat)
     with pytest.raises(ValueError, match="class labels must be 0..0 for a model with 1 outputs"):
         hplab.fit(hplab.mlp(2, 1), _loaders(moons))
+
+
+def test_a_loader_over_an_iterable_dataset_trains_and_an_empty_one_is_refused(moons):
+    from torch.utils.data import IterableDataset
+
+    class Stream(IterableDataset):
+        def __init__(self, split):
+            self.split = split
+
+        def __iter__(self):
+            return iter(zip(*self.split))
+
+    stream = DataLoader(Stream(moons.train), batch_size=30)
+    hist = hplab.fit(hplab.mlp(2, 2, seed=0), (stream, _loaders(moons)[1]), lr=1e-2, epochs=3)
+    assert hist.status == "completed" and len(hist.batch_loss) == 3 * math.ceil(moons.n_train / 30)
+    empty = DataLoader(TensorDataset(moons.train.X[:0], moons.train.y[:0]), batch_size=8)
+    with pytest.raises(ValueError, match="the training DataLoader yields no batches"):
+        hplab.fit(hplab.mlp(2, 2), empty)

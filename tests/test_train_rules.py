@@ -121,3 +121,22 @@ def test_an_infinite_minibatch_loss_blows_up_even_when_the_start_was_infinite():
     hist = hplab.fit(net, data, standardize_targets=False, epochs=3)
     assert math.isinf(hist.initial["train_loss"])
     assert hist.status == "diverged" and hist.stopped_step == 1 and hist.stopped_epoch == 1
+
+
+def test_early_stopping_hands_out_fresh_trackers_with_its_rule_and_says_why_it_stopped(noisy_small):
+    stopper = hplab.EarlyStopping(monitor="val_metric", patience=4, min_delta=0.01)
+    a, b = stopper.tracker(), stopper.tracker()
+    assert a is not b and (a.mode, a.patience, a.min_delta) == ("max", 4, 0.01)
+    hist = hplab.fit(hplab.mlp(2, 2, width=128, seed=0), noisy_small, lr=0.01, epochs=200,
+                     early_stopping=stopper)
+    assert hist.stop_reason == stopper.reason("val_metric")
+    assert hist.stop_reason.startswith("val_metric did not improve by more than 0.01 for 4 epochs")
+
+
+def test_the_training_split_check_names_the_rule(moons):
+    split, batch = hplab.train.check_training_split(moons, None, 16.0)
+    assert split is moons.train and batch == 16
+    with pytest.raises(ValueError, match="batch_size must be <= the training split size \\(180\\), got 181"):
+        hplab.train.check_training_split(moons, None, 181)
+    with pytest.raises(TypeError, match="train_split must be a Split \\(X, y\\), got tuple"):
+        hplab.train.check_training_split(moons, (moons.train.X,), 16)

@@ -39,7 +39,7 @@ from .callbacks import (
     divergence_reason,
 )
 from .diagnostics import dead_unit_fraction, weight_layers
-from .fitting import fit, resolve_device
+from .fitting import check_training_split, fit, resolve_device, torch_threads
 from .history import STATUSES, History
 from .loop import AutogradStep, Trainer
 from .metrics import (
@@ -51,6 +51,7 @@ from .metrics import (
     balanced_accuracy,
     evaluate,
     f1,
+    join_predictions,
     loss_fn,
     metric_value,
     prediction_summary,
@@ -74,7 +75,8 @@ __all__ = [
     "AutogradStep", "Backprop", "BestTracker", "Callback", "CSVLogger", "DivergenceRule",
     "EarlyStopping", "FastStep", "History", "LambdaCallback", "ModelCheckpoint", "Objective",
     "ProgressBar", "TrainSettings", "Trainer",
-    "accuracy", "balanced_accuracy", "best_epoch", "dead_unit_fraction", "divergence_reason",
-    "evaluate", "f1", "fit", "loss_fn", "make_optimizer", "make_schedule", "metric_value",
-    "prediction_summary", "r2", "resolve_device", "schedule_lrs", "weight_layers",
+    "accuracy", "balanced_accuracy", "best_epoch", "check_training_split", "dead_unit_fraction",
+    "divergence_reason", "evaluate", "f1", "fit", "join_predictions", "loss_fn", "make_optimizer",
+    "make_schedule", "metric_value", "prediction_summary", "r2", "resolve_device", "schedule_lrs",
+    "torch_threads", "weight_layers",
 ]

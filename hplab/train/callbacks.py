@@ -126,6 +126,11 @@ class BestTracker:
     def exhausted(self) -> bool:
         return self.wait >= self.patience
 
+    def reason(self, monitor: str) -> str:
+        """Why a run that watched ``monitor`` with this tracker stopped."""
+        return (f"{monitor} did not improve by more than {self.min_delta:g} for {self.patience} "
+                f"epochs (best at epoch {self.best_epoch})")
+
 
 # ----------------------------------------------------------------------------- callbacks
 
@@ -193,6 +198,11 @@ class EarlyStopping(Callback, BestTracker):
         self.stopped_epoch = None
 
     _reset = reset  # older name, kept for fit_many
+
+    def tracker(self) -> BestTracker:
+        """A fresh tracker with this stopper's rule (mode, patience, min_delta): one per member
+        when many networks train at once."""
+        return BestTracker(self.mode, self.patience, self.min_delta)
     _improved = BestTracker.improved
 
     def on_train_begin(self, trainer):
@@ -207,8 +217,7 @@ class EarlyStopping(Callback, BestTracker):
             self.stopped_epoch = epoch
             trainer.stop = True
             trainer.stop_status = "early_stopped"
-            trainer.stop_reason = (f"{self.monitor} did not improve by more than {self.min_delta:g} "
-                                   f"for {self.patience} epochs (best at epoch {self.best_epoch})")
+            trainer.stop_reason = self.reason(self.monitor)
 
     def on_train_end(self, trainer):
         if self.best_epoch is not None:

@@ -28,7 +28,8 @@ from .settings import TrainSettings
 
 
 @contextlib.contextmanager
-def _threads(n: int):
+def torch_threads(n: int):
+    """Run a block with ``n`` PyTorch CPU threads, then restore the number there was."""
     before = torch.get_num_threads()
     if n != before:
         torch.set_num_threads(n)
@@ -37,6 +38,9 @@ def _threads(n: int):
     finally:
         if n != before:
             torch.set_num_threads(before)
+
+
+_threads = torch_threads  # older name, kept for fit_many
 
 
 def resolve_device(device) -> torch.device:
@@ -210,7 +214,7 @@ def fit(model: nn.Module, data, *, optimizer: str = "adam", lr: float = 1e-3,
     dev = resolve_device(device)
     _check_stopper(early_stopping)
     if loaders is None:
-        train, batch_size = _check_split_batch_stopper(data, train_split, settings.batch_size, None)
+        train, batch_size = check_training_split(data, train_split, settings.batch_size)
     else:
         _loaders_alone(loaders, batch_size, train_split)
     merge_single = loaders is None and _has_batchnorm(model)
@@ -264,7 +268,7 @@ def fit(model: nn.Module, data, *, optimizer: str = "adam", lr: float = 1e-3,
         hist.status, hist.stop_reason = "completed", ""
         hist.stopped_epoch = hist.stopped_step = None
     trainer = Trainer(model, opt, hist, sched, gen, settings.epochs)
-    with _threads(threads):
+    with torch_threads(threads):
         run(model, step, batches, *scored, objective, trainer, callbacks,
             epochs=settings.epochs, seed=settings.seed, divergence_factor=settings.divergence_factor,
             device=dev, n_outputs=n_outputs, clip=(settings.clip_grad_norm, settings.clip_grad_value),
@@ -295,8 +299,9 @@ def _check_stopper(early_stopping) -> None:
         raise TypeError(f"early_stopping must be an EarlyStopping or None, got {early_stopping!r}")
 
 
-def _check_split_batch_stopper(data, train_split, batch_size, early_stopping):
-    """Check the training split, batch size and early stopper; return (split, batch_size)."""
+def check_training_split(data: Data, train_split, batch_size) -> tuple[Split, int]:
+    """The split to train on (``train_split``, or ``data.train`` if None) and the checked batch
+    size, which must be 1 .. the size of that split."""
     train = data.train if train_split is None else train_split
     if not isinstance(train, Split):
         raise TypeError(f"train_split must be a Split (X, y), got {type(train).__name__}")
@@ -304,8 +309,13 @@ def _check_split_batch_stopper(data, train_split, batch_size, early_stopping):
     batch_size = check.integer("batch_size", batch_size, low=1)
     if batch_size > n:
         raise ValueError(f"batch_size must be <= the training split size ({n}), got {batch_size}")
-    _check_stopper(early_stopping)
     return train, batch_size
+
+
+def _check_split_batch_stopper(data, train_split, batch_size, early_stopping):
+    """Older name, kept for fit_many: :func:`check_training_split` and the early stopper's type."""
+    _check_stopper(early_stopping)
+    return check_training_split(data, train_split, batch_size)
 
 
 def _callbacks(callbacks, early_stopping, progress: bool, validation: bool) -> list:
@@ -363,8 +373,6 @@ def _loaders_alone(loaders, batch_size, train_split) -> None:
     if train_split is not None:
         raise ValueError("train_split must be left unset when data is a DataLoader; pass the "
                          "loader of the examples to train on")
-    if len(loaders[0]) == 0:
-        raise ValueError("data: the training DataLoader yields no batches")
 
 
 @torch.no_grad()
@@ -377,6 +385,8 @@ def _loader_targets(model, train_loader, val_loader, device) -> _LoaderTargets:
                 raise TypeError(f"{name} must yield (inputs, targets) pairs, got a batch of type "
                                 f"{type(batch).__name__}")
             ys.append(torch.as_tensor(batch[1]))
+        if not ys:
+            raise ValueError(f"{name} yields no batches")
         return torch.cat(ys).to(device)
 
     y = targets(train_loader, "the training DataLoader")

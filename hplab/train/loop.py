@@ -19,7 +19,7 @@ from torch import nn
 
 from .callbacks import DivergenceRule, best_epoch
 from .diagnostics import _grad_norms, _total_norm, dead_unit_fraction, weight_layers
-from .metrics import EVAL_BATCH_SIZE, _check_output, _score, _with_start, outputs_and_targets, prediction_summary
+from .metrics import EVAL_BATCH_SIZE, _check_output, _score, join_predictions, outputs_and_targets, prediction_summary
 
 
 class Trainer:
@@ -101,7 +101,10 @@ class LoaderBatches:
         self.loader, self.device = loader, device
 
     def __len__(self) -> int:
-        return len(self.loader)
+        try:
+            return len(self.loader)
+        except TypeError:  # an iterable-style dataset without a length
+            return 0
 
     def __iter__(self):
         for xb, yb in self.loader:
@@ -143,7 +146,7 @@ def run(model: nn.Module, step, batches, train, val, objective, trainer: Trainer
         hist.initial = dict(train_loss=loss0, val_loss=val0, train_metric=metric0,
                             val_metric=vmetric0)
         before = summary()
-        hist.predictions = _with_start({}, before)  # the start, kept in checkpoints for a resume
+        hist.predictions = join_predictions({}, before)  # the start, kept in checkpoints for a resume
     else:
         first = state["epoch"] + 1
         if trainer.generator is not None:
@@ -223,4 +226,4 @@ def run(model: nn.Module, step, batches, train, val, objective, trainer: Trainer
     hist.best_epoch = best_epoch(hist.val_loss, hist.epoch)
     for cb in callbacks:
         cb.on_train_end(trainer)
-    hist.predictions = _with_start(summary(), before)
+    hist.predictions = join_predictions(summary(), before)

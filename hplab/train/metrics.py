@@ -113,9 +113,13 @@ def prediction_summary(task: str, out: torch.Tensor, y: torch.Tensor) -> dict:
     return {"spread": spread.item()}
 
 
-def _with_start(after: dict, before: dict) -> dict:
-    """One ``History.predictions`` dict: the end as it is, the start with keys prefixed ``start_``."""
-    return {**after, **{f"start_{k}": v for k, v in before.items() if k != "majority_share"}}
+def join_predictions(end: dict, start: dict) -> dict:
+    """One ``History.predictions`` dict from two :func:`prediction_summary` results: the end as
+    it is, the start with its keys prefixed ``start_``."""
+    return {**end, **{f"start_{k}": v for k, v in start.items() if k != "majority_share"}}
+
+
+_with_start = join_predictions  # older name, kept for fit_many
 
 
 class Objective:
