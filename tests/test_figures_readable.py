@@ -363,9 +363,25 @@ def test_every_figure_is_readable(runs, model, moons, sweep, pbt_runs):
     assert not failures, failures
 
 
+def test_the_tuning_plots_in_the_same_style_are_readable(moons):
+    """hplab.tune draws with the same style module: its axis plots and best-so-far curves pass
+    the same checks (a log rate axis, a log width axis, categories, diverged trials on top)."""
+    from hplab import tune
+
+    space = {"lr": tune.LogUniform(1e-2, 50.0), "width": tune.Int(4, 64, log=True),
+             "activation": tune.Choice(["relu", "tanh"])}
+    result = tune.search(moons, space, method="random", n_trials=6, epochs=3, seed=0,
+                         fixed={"optimizer": "sgd"})
+    figures = {"plot_axes": result.plot_axes()[0].figure,
+               "plot_best_so_far": result.plot_best_so_far().figure,
+               "plot_best_so_far epochs": result.plot_best_so_far(x="epochs").figure}
+    failures = {name: faults(fig) for name, fig in figures.items()}
+    assert not {name: found for name, found in failures.items() if found}
+
+
 def test_a_log_axis_keeps_two_plain_labels_over_any_range():
     for lo, hi in ((1e-5, 10.0), (0.009, 0.12), (0.028, 0.106), (0.03, 0.045), (0.031, 0.039),
-                   (2.0, 3.0), (0.5, 0.52)):
+                   (2.0, 3.0), (0.5, 0.52), (0.386, 0.79), (1e-12, 1e12)):
         ax = style.new_axes()
         ax.plot([1, 2], [lo, hi])
         style.log_axis(ax, "y")

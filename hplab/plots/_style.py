@@ -187,20 +187,27 @@ class PlainLogLocator(LogLocator):
     two ticks inside the limits (three for decades alone), else evenly spaced round numbers."""
 
     def __init__(self):
-        super().__init__(numticks=12)
+        super().__init__(numticks=9)
 
     def tick_values(self, vmin, vmax):
         lo, hi = sorted((float(vmin), float(vmax)))
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= 0:
             return np.array([])
         lo = lo if lo > 0 else hi / 1e3
-        for subs, enough in (((1.0,), 3), ((1.0, 2.0, 5.0), 2), (tuple(range(1, 10)), 2)):
-            ticks = LogLocator(subs=subs, numticks=12).tick_values(lo, hi)
-            inside = (ticks >= lo * (1 - 1e-9)) & (ticks <= hi * (1 + 1e-9))
-            if inside.sum() >= enough:
+        ticks = LogLocator(subs=(1.0,), numticks=9).tick_values(lo, hi)  # thins many decades
+        if _inside(ticks, lo, hi) >= 3:
+            return ticks
+        decades = 10.0 ** np.arange(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+        for subs in ((1, 2, 5), range(1, 10)):  # not LogLocator: it swaps in linear ticks
+            ticks = np.outer(decades, subs).ravel()
+            if _inside(ticks, lo, hi) >= 2:
                 return ticks
         ticks = MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
         return ticks[ticks > 0]
+
+
+def _inside(ticks, lo, hi) -> int:
+    return int(((ticks >= lo * (1 - 1e-9)) & (ticks <= hi * (1 + 1e-9))).sum())
 
 
 class PlainFormatter(Formatter):
