@@ -144,7 +144,7 @@ assert round(n * (hist.train_metric[-1] - hist.train_metric[hist.best_epoch - 1]
 assert frames.unsure_share(best) > 3 * frames.unsure_share(last)  # the pale band narrows
 
 # %% [markdown]
-# At its best epoch, only the first or second, the network has barely begun: its boundary is close
+# At its best epoch, one of the very first, the network has barely begun: its boundary is close
 # to a straight line between the moons, with a wide pale band where it is unsure. By the last epoch
 # the boundary has grown arms that reach around single training points sitting among the other
 # class, so it gets a few more training examples right but is far longer (the numbers above) —

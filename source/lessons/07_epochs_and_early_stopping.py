@@ -78,7 +78,8 @@ print(f"share of the plane whose predicted class changed: {frames.changed_share(
 assert again.history.val_loss == long.val_loss  # recording the frames did not change the run
 lengths = frames.boundary_length(best), frames.boundary_length(last)
 assert 0.8 * lengths[0] < lengths[1] < 1.25 * lengths[0] and frames.changed_share(best, last) < 0.15
-assert frames.unsure_share(best) > 0.25 and frames.unsure_share(last) < 0.25 * frames.unsure_share(best)
+doubt = frames.unsure_share(best), frames.unsure_share(last)
+assert 0.25 < doubt[0] < 0.45 and doubt[1] < min(0.1, 0.25 * doubt[0])  # a third, then a few percent
 
 # %% [markdown]
 # The two boundaries run almost the same way: about as long, and with the predicted class changed
