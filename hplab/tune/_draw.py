@@ -73,16 +73,10 @@ def _positioner(dim, ax):
         ax.set_xticks(range(len(labels)), labels)
         ax.set_xlim(-0.5, len(labels) - 0.5)
         return lambda values: [labels.index(str(v)) for v in values]
-    from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
-
     if dim.log:
-        ax.set_xscale("log")
-        if isinstance(dim, Int):  # plain numbers at a few grid values, not 2x10^1
-            ax.set_xticks(dim.grid(4))
-            ax.xaxis.set_major_formatter(ScalarFormatter())
-            ax.xaxis.set_minor_formatter(NullFormatter())
+        style.log_axis(ax, "x")  # plain numbers, two or more, not 2x10^1
     elif isinstance(dim, Int):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        style.integer_epochs(ax, "x")  # whole numbers, as on an epoch axis
     ax.set_xlim(dim.low / 1.3 if dim.log else dim.low - 0.05 * (dim.high - dim.low),
                 dim.high * 1.3 if dim.log else dim.high + 0.05 * (dim.high - dim.low))
     return lambda values: list(values)
