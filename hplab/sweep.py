@@ -235,7 +235,11 @@ class _Stack:
                             torch.cat([sp.y for sp in splits]), splits)
         X, y = self._joined[1:3]
         K, N = self.k, len(y)
-        per_row = torch.empty(K, N)  # loss (classification) or squared error, per example
+        if self.task == CLASSIFICATION:
+            per_row = torch.empty(K, N)  # loss per example
+        else:  # squared error per target and example, (K, targets, N): R² is per target
+            y = y.view(N, -1)
+            per_row = torch.empty(K, y.shape[1], N)
         hits = torch.empty(K, N)
         # With a finite loss an output can only be -inf (NaN and +inf make the loss NaN/inf),
         # so classification checks for -inf alone; a regression loss is inf/NaN whenever an
@@ -252,17 +256,19 @@ class _Stack:
                 hits[:, rows] = out.max(dim=1).indices == yc  # argmax: slower along dim 1
                 ok[:, rows] = out.amin(dim=1) > -math.inf
             else:
-                per_row[:, rows] = (out - y[rows].t()).pow_(2).sum(dim=1)
+                per_row[..., rows] = (out - y[rows].t()).pow_(2)
         results, a = [], 0
         for sp in splits:
             rows, n = slice(a, a + len(sp.y)), len(sp.y)
             a += n
-            total = per_row[:, rows].sum(dim=1, dtype=torch.float64)
+            total = per_row[..., rows].sum(dim=-1, dtype=torch.float64)  # (K,) or (K, targets)
             if self.task == CLASSIFICATION:
                 loss, metric = total / n, hits[:, rows].sum(dim=1, dtype=torch.float64) / n
-            else:
-                sst = float(((sp.y - sp.y.mean(dim=0)) ** 2).sum().clamp_min(1e-12))
-                loss, metric = total / sp.y.numel(), 1 - total / sst
+            else:  # R² per target, averaged over the targets, as fit and scikit-learn do
+                yt = sp.y.view(n, -1).double()
+                sst = ((yt - yt.mean(dim=0)) ** 2).sum(dim=0)  # (targets,)
+                r2 = torch.where(sst > 0, 1 - total / sst.clamp_min(1e-30), (total == 0).double())
+                loss, metric = total.sum(dim=1) / sp.y.numel(), r2.mean(dim=1)
             results.append(_fit_rules(loss, metric, ok[:, rows].all(dim=1)))
         return results
 
@@ -286,7 +292,8 @@ class _Stack:
         shared = bool((order == order[0]).all())  # the same minibatches for every member
         if shared:
             Xs = X[order[0]]
-        ys = y.index_select(0, order.view(-1)).view(K, n, *y.shape[1:])
+        targets = () if self.task == CLASSIFICATION else (-1,)  # regression: (K, n, targets)
+        ys = y.index_select(0, order.view(-1)).view(K, n, *targets)
         if limits is not None:  # NaN and inf fail `loss <= limit` for any finite limit
             limits = limits.nan_to_num(posinf=torch.finfo(limits.dtype).max)
         losses, blown, kept = [], {}, {}
