@@ -71,3 +71,25 @@ def test_a_bad_starting_value_is_shown_when_the_dashboard_first_runs():
     assert dash.result is None
     assert "batch_size must be <= the training split size (200), got 512" in dash.error
     assert "could not start" in dash.status.value
+
+
+def test_the_playbook_lab_reruns_no_study_it_has_already_seen(monkeypatch):
+    from hplab import playbook
+
+    monkeypatch.setattr(widgets.PlaybookLab, "LRS", (0.05, 0.5))
+    studies = []
+    original = playbook.compare_values
+
+    def counted(*args, **kwargs):
+        studies.append(kwargs["seed"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(playbook, "compare_values", counted)
+    lab = widgets.PlaybookLab(epochs=3)
+    first = lab.result.study
+    lab.controls["seed"].value = 1
+    lab.controls["seed"].value = 0  # back to the first study: drawn again, not trained again
+    assert studies == [0, 1] and lab.runs == 3
+    assert lab.result.study is first and lab.result.diagnosis == lab._verdict(first)
+    lab.controls["study"].value = "width 8 vs 128"
+    assert studies == [0, 1, 0] and lab.result.study.param == "width"

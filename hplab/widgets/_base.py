@@ -463,8 +463,9 @@ class Dashboard:
             ax.cla()
         self.draw(r, self.axes)
         for ax in self.axes.values():
-            if ax.get_legend() is not None:  # beside the panel, run after run: nothing jumps
-                style.place_legend(ax, loc="outside")
+            legend = ax.get_legend()  # beside the panel, run after run: nothing jumps
+            if legend is not None and not (legend._loc == 2 and legend._bbox_to_anchor is not None):
+                style.place_legend(ax, loc="outside")  # (not there already: upper left, anchored)
             _fix_title(ax)
         self.figure.suptitle(f"{self.TITLE}: {r.diagnosis.label}", fontsize=style.TEXT_PT, x=0.01,
                              ha="left", color="black" if r.diagnosis.label == "good" else style.BAD)

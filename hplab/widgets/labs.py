@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import ipywidgets as W
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from .. import _style as style
 from .. import plots
@@ -261,6 +262,7 @@ class PlaybookLab(Dashboard):
                "weight decay 0 vs 0.01": ("weight_decay", (0.0, 0.01)),
                "batch size 16 vs 128": ("batch_size", (16, 128))}
     LRS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+    KEEP = 16  # studies kept, so going back to one is instant
     FIGSIZE = (11.5, 4.2)
 
     def __init__(self, *, study: str = "depth 1 vs 4", live: bool = False, **values):
@@ -269,6 +271,7 @@ class PlaybookLab(Dashboard):
         self._extra = {"study": W.Dropdown(options=list(self.STUDIES), value=study,
                                            description="study", **_slider_style())}
         self._data = load_dataset("spirals", n_samples=600, noise=0.2, seed=DATA_SEED)
+        self._studies: dict = {}  # knob values -> Comparison: a study seen before is not rerun
         super().__init__(live=live, **values)
 
     def steps(self, result: StudyResult) -> int:
@@ -279,8 +282,14 @@ class PlaybookLab(Dashboard):
 
         param, values = self.STUDIES[c["study"]]
         fixed = {} if param == "width" else {"width": 64}  # 2 hidden layers unless depth is studied
-        study = compare_values(self._data, param, values, lrs=self.LRS, optimizer=c["optimizer"],
-                               epochs=c["epochs"], seed=c["seed"], **fixed)
+        key = (c["study"], c["optimizer"], c["epochs"], c["seed"], tuple(self.LRS))
+        if key not in self._studies:  # same knobs, same seed: the same study (fit_many is exact)
+            if len(self._studies) >= self.KEEP:
+                self._studies.pop(next(iter(self._studies)))
+            self._studies[key] = compare_values(self._data, param, values, lrs=self.LRS,
+                                                optimizer=c["optimizer"], epochs=c["epochs"],
+                                                seed=c["seed"], **fixed)
+        study = self._studies[key]
         return StudyResult(c, study, self._verdict(study))
 
     @staticmethod
@@ -317,5 +326,7 @@ class PlaybookLab(Dashboard):
                    hatch="//" if k == 0 else None, edgecolor="black")
         ax.set_xticks(range(len(s.values)), [f"{s.param.replace('_', ' ')} {v}" for v in s.values])
         ax.set_ylim(0, top * 1.05)
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:.2f}"))  # one width: no new layout
         ax.set(ylabel="final validation loss", title=f"lower wins; fixed rate {s.fixed_lr:g}")
         style.finish(ax, legend=True, loc="outside")
