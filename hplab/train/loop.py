@@ -10,6 +10,7 @@ course's MLPs on the CPU, which gives the same numbers faster.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -111,6 +112,22 @@ class LoaderBatches:
             yield xb.to(self.device), yb.to(self.device)
 
 
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device, rng_state=None):
+    """Run a block with PyTorch's global generators seeded (dropout masks, a DataLoader's order),
+    on the CPU and on ``device``; their state outside the block is left as it was.
+    ``rng_state`` continues the CPU generator from a checkpoint instead."""
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.default_generator.manual_seed(seed)
+        if device.type == "cuda":
+            torch.cuda.manual_seed(seed)
+        elif device.type == "mps":
+            torch.mps.manual_seed(seed)
+        if rng_state is not None:
+            torch.set_rng_state(rng_state)
+        yield
+
+
 def run(model: nn.Module, step, batches, train, val, objective, trainer: Trainer, callbacks, *,
         epochs: int, seed: int, divergence_factor: float, device: torch.device,
         n_outputs: int = 0, clip=(None, None), track_gradients: bool = False,
@@ -158,14 +175,7 @@ def run(model: nn.Module, step, batches, train, val, objective, trainer: Trainer
 
     for cb in callbacks:
         cb.on_train_begin(trainer)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.default_generator.manual_seed(seed)  # dropout masks (and a DataLoader's order) on the CPU
-        if device.type == "cuda":
-            torch.cuda.manual_seed(seed)  # ... and on the GPU
-        elif device.type == "mps":
-            torch.mps.manual_seed(seed)
-        if state is not None:
-            torch.set_rng_state(state["rng"])
+    with seeded(seed, device, rng_state=None if state is None else state["rng"]):
         for epoch in range(first, epochs + 1):
             start = time.perf_counter()
             lr_now = opt.param_groups[0]["lr"]
