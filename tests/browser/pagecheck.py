@@ -409,13 +409,14 @@ def scrub_and_play(page, dash_index: int) -> dict:
 
     The picture must change after each; the milliseconds from the key going down to the new
     picture decoded are returned (``scrub_ms``, the median of SCRUB_MOVES moves), never failed
-    on. A dashboard without a scrubber is left alone (``scrubber: "none"``).
+    on. A dashboard without a scrubber, or whose scrubber is hidden, is left alone
+    (``scrubber: "none"`` or ``"hidden"``).
     """
     n, result = dash_index + 1, {"problems": []}
     dash = f'[data-hplab-dashboard="{dash_index}"]'
     handle = page.locator(f"{dash} .hplab-scrubber .noUi-handle")
-    if handle.count() == 0:
-        result["scrubber"] = "none"
+    if handle.count() == 0 or not handle.first.is_visible():  # a dashboard that does not replay
+        result["scrubber"] = "none" if handle.count() == 0 else "hidden"
         return result
     frame = page.evaluate(FRAME_JS, dash_index)
     handle.first.scroll_into_view_if_needed()
@@ -475,7 +476,7 @@ def _check_dashboards(page, report: Report, root_selector, stem: str, *, idle=No
     for i in range(count):
         moved = move_slider(page, i, idle=idle, error_count=error_count)
         played = scrub_and_play(page, i)
-        if idle is not None and played.get("scrubber") != "none":
+        if idle is not None and "scrubber" not in played:
             idle()  # the kernel has drawn what play asked for
         sizes = {k: v for k, v in measures["dashboards"][i].items() if k != "index"}
         sizes["smallest_text_px"] = (sizes.pop("smallest") or {}).get("px")
