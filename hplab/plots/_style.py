@@ -187,14 +187,14 @@ class PlainLogLocator(LogLocator):
     two ticks inside the limits (three for decades alone), else evenly spaced round numbers."""
 
     def __init__(self):
-        super().__init__(numticks=9)
+        super().__init__(numticks="auto")  # powers of ten: as many as the axis has room for
 
     def tick_values(self, vmin, vmax):
         lo, hi = sorted((float(vmin), float(vmax)))
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= 0:
             return np.array([])
         lo = lo if lo > 0 else hi / 1e3
-        ticks = LogLocator(subs=(1.0,), numticks=9).tick_values(lo, hi)  # thins many decades
+        ticks = super().tick_values(lo, hi)  # powers of ten, every other one when crowded
         if _inside(ticks, lo, hi) >= 3:
             return ticks
         decades = 10.0 ** np.arange(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)

@@ -173,8 +173,9 @@ class LookupTable:
         import matplotlib.pyplot as plt
 
         if axes is None:
-            _, axes = plt.subplots(1, len(self.levels), figsize=(3.2 * len(self.levels), 2.8),
-                                   sharey=True)
+            with style.course_style():  # one row as wide as the notebook
+                _, axes = plt.subplots(1, len(self.levels), figsize=(style.WIDTH, style.HEIGHT),
+                                       sharey=True, layout="constrained", dpi=style.DPI)
         for ax, name in zip(axes, self.levels):
             profile = self.profile(name, epochs)
             pos = _positioner(self.space()[name], ax)
@@ -184,6 +185,8 @@ class LookupTable:
             ax.set_xlabel(name)
         axes[0].set_ylabel("best validation loss\n(others at their best)")
         style.log_axis(axes[0], "y")
+        for ax in axes:
+            style.finish(ax)
         return axes
 
     def __repr__(self):
