@@ -11,9 +11,6 @@ from .. import _validate as check
 from ..plots import _style as style
 from .study import METHODS, search
 
-_MARKERS = ("o", "s", "^", "D", "v", "P")  # series differ by marker as well as colour
-_STYLES = ("-", "--", "-.", ":")
-
 
 class Race:
     """Several methods, each searched with several seeds: best-so-far curves and their spread."""
@@ -54,8 +51,9 @@ class Race:
         for x, method in enumerate(methods):
             best = self.final(method)
             spread = np.linspace(-0.3, 0.3, len(best))[np.argsort(np.argsort(best))]
-            ax.scatter(x + spread, best, s=20, alpha=0.75, color=f"C{x}",
-                       marker=_MARKERS[x % len(_MARKERS)], zorder=2)
+            ax.scatter(x + spread, best, s=20, alpha=0.75, zorder=2,  # colour and marker apart
+                       color=style.COLORS[x % len(style.COLORS)],
+                       marker=style.MARKERS[x % len(style.MARKERS)])
             mid = float(np.median(best))
             ax.plot([x - 0.4, x + 0.4], [mid, mid], color="black", linewidth=2.5, zorder=3)
             labels.append(f"{method}\n{mid:.3f}")
@@ -82,13 +80,14 @@ class Race:
     def plot(self, x: str = "epochs", ax=None, quantiles=(0.25, 0.75)):
         """Median best-so-far per method with a band between two quantiles across seeds."""
         ax = style.axes(ax)
+        n = len(self.results)
         for i, method in enumerate(self.results):
             grid, curves = self.curves(method, x)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns at the start
                 mid = np.nanmedian(curves, axis=0)
                 lo, hi = np.nanquantile(curves, quantiles, axis=0)
-            line, = ax.plot(grid, mid, label=method, color=f"C{i}", linestyle=_STYLES[i % 4])
+            line, = ax.plot(grid, mid, label=method, **style.series(i, n))
             ax.fill_between(grid, lo, hi, color=line.get_color(), alpha=0.15, linewidth=0)
         ax.set(xlabel=("trials run so far (a count, not a trial number)" if x == "trials"
                        else "epochs spent (all trials)"),
