@@ -14,7 +14,6 @@ separate :func:`hplab.fit` run with the same settings (up to floating-point roun
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from typing import NamedTuple
@@ -25,21 +24,19 @@ import torch.nn.functional as F
 from torch.nn.utils import vector_to_parameters
 
 from . import _validate as check
-from .backprop import Backprop
 from .data import CLASSIFICATION, Data, Split
 from .models import ACTIVATIONS, mlp
 from .train import (
-    BATCH_DIVERGENCE_SLACK,
-    OPTIMIZERS,
+    Backprop,
+    DivergenceRule,
     EarlyStopping,
     History,
-    _check_split_batch_stopper,
-    _threads,
-    _with_start,
-    divergence_reason,
-    make_optimizer,
-    make_schedule,
+    TrainSettings,
+    best_epoch,
+    check_training_split,
+    join_predictions,
     prediction_summary,
+    torch_threads,
 )
 
 MEMBER_KEYS = ("lr", "momentum", "betas", "eps", "weight_decay", "seed", "data_seed")
@@ -75,10 +72,12 @@ def _mlp_only(tool: str, data, settings: dict) -> None:
 # ----------------------------------------------------------------------------- members
 
 
-def _members(configs, defaults: dict, optimizer: str, schedule, schedule_options, epochs: int):
+def _members(configs, shared: TrainSettings, seed, data_seed):
     """Validate every configuration; return the filled-in member dicts and their schedulers.
 
-    Each member gets a throwaway one-number PyTorch optimizer + scheduler: stepping it once per
+    A member's settings are the shared ones with its own knobs (``TrainSettings.replace`` checks
+    them as ``fit`` would; their ``seed`` is the member's data seed). Each member gets a
+    throwaway one-number PyTorch optimizer + scheduler built from them: stepping it once per
     epoch yields exactly the lr (and momentum / beta1, which one_cycle also cycles) that
     ``fit`` would use in that epoch.
     """
@@ -94,15 +93,17 @@ def _members(configs, defaults: dict, optimizer: str, schedule, schedule_options
         if unknown:
             raise ValueError(f"configs[{i}] key(s) {unknown} are unknown; a member may set: "
                              f"{', '.join(MEMBER_KEYS)} (everything else is shared)")
-        m = {**defaults, **cfg}
+        m = {**dict(lr=shared.lr, momentum=shared.momentum, betas=shared.betas, eps=shared.eps,
+                    weight_decay=shared.weight_decay, seed=seed, data_seed=data_seed), **cfg}
         try:
             m["seed"] = check.seed(m["seed"])
             m["data_seed"] = m["seed"] if m["data_seed"] is None else check.seed(
                 m["data_seed"], "data_seed")
-            dummy = make_optimizer([torch.zeros(1, requires_grad=True)], optimizer, lr=m["lr"],
-                                   momentum=m["momentum"], betas=m["betas"], eps=m["eps"],
-                                   weight_decay=m["weight_decay"])
-            sched = make_schedule(dummy, schedule, epochs, **(schedule_options or {}))
+            m["settings"] = shared.replace(lr=m["lr"], momentum=m["momentum"], betas=m["betas"],
+                                           eps=m["eps"], weight_decay=m["weight_decay"],
+                                           seed=m["data_seed"])
+            dummy = m["settings"].make_optimizer([torch.zeros(1, requires_grad=True)])
+            sched = m["settings"].make_schedule(dummy)
         except (TypeError, ValueError) as err:
             raise type(err)(f"configs[{i}]: {err}") from None
         group = dummy.param_groups[0]
@@ -474,15 +475,15 @@ def _axpy(x: torch.Tensor, a, y: torch.Tensor, sign: float = 1.0) -> None:
 class _Run:
     """The bookkeeping around a stack: histories, early stopping, divergence, freezing."""
 
-    def __init__(self, data, members, clocks, *, depth, width, activation, dropout, optimizer,
-                 batch_size, epochs, schedule, early_stopping, divergence_factor, train):
+    def __init__(self, data, members, clocks, shared: TrainSettings, *, depth, width,
+                 activation, dropout, early_stopping, train):
         self.data, self.train, self.members, self.clocks = data, train, members, clocks
-        self.batch_size, self.epochs, self.schedule = batch_size, epochs, schedule
-        self.factor = divergence_factor
+        self.batch_size, self.epochs = shared.batch_size, shared.epochs
+        self.schedule, self.factor = shared.schedule, shared.divergence_factor
         self.nets = [mlp(data.n_features, data.n_outputs, depth=depth, width=width,
                          activation=activation, dropout=dropout, seed=m["seed"])
                      for m in members]
-        self.stack = _Stack(self.nets, optimizer, activation, data.task, dropout)
+        self.stack = _Stack(self.nets, shared.optimizer, activation, data.task, dropout)
         self.alive = list(range(len(members)))  # member index of each stack row
         self.final = [None] * len(members)  # weights of members that stopped
         self.lr_factor = [1.0] * len(members)  # population-based training rescales lrs
@@ -491,19 +492,16 @@ class _Run:
         n = len(train.y)
         metric = "accuracy" if data.task == CLASSIFICATION else "r2"
         self.hists = []
-        for m in members:
-            config = dict(optimizer=optimizer, lr=m["lr"], batch_size=batch_size, epochs=epochs,
-                          momentum=m["momentum"], betas=m["betas"], weight_decay=m["weight_decay"],
-                          schedule=schedule or "constant", seed=m["seed"],
-                          data_seed=m["data_seed"], n_train=n, depth=depth, width=width,
-                          activation=activation)
+        for m in members:  # fit's config, with "seed" for the initial weights, "data_seed" the order
+            config = {**m["settings"].as_config(n_train=n, depth=depth, width=width,
+                                                activation=activation),
+                      "seed": m["seed"], "data_seed": m["data_seed"]}
             self.hists.append(History(task=data.task, config=config, metric_name=metric,
-                                      steps_per_epoch=math.ceil(n / batch_size)))
-        self.stoppers = [None] * len(members)
-        if early_stopping is not None:
-            for k in range(len(members)):
-                self.stoppers[k] = copy.copy(early_stopping)
-                self.stoppers[k]._reset()
+                                      steps_per_epoch=math.ceil(n / self.batch_size)))
+        # early_stopping is a template: each member keeps its own best value, epoch and patience
+        self.stopper = early_stopping
+        self.trackers = [None if early_stopping is None else early_stopping.tracker()
+                         for _ in members]
         self.best_theta = {}
         self._begin()
 
@@ -512,12 +510,10 @@ class _Run:
         with torch.no_grad():  # every member's initial outputs, (K, n_outputs, rows)
             out = self.stack.forward(self.stack.theta, self.data.val.X)
         self.before = [prediction_summary(self.data.task, o.t(), self.data.val.y) for o in out]
-        self.limits = []
+        self.rules = [DivergenceRule(start, self.factor) for start in tl]  # fit's rule, per member
         for k, h in enumerate(self.hists):
             h.initial = dict(train_loss=tl[k], val_loss=vl[k], train_metric=tm[k],
                              val_metric=vm[k])
-            self.limits.append(self.factor * max(tl[k], 1e-3) * BATCH_DIVERGENCE_SLACK
-                               if math.isfinite(tl[k]) else math.inf)
 
     def hyper(self) -> tuple[dict, list[float]]:
         now = [_clock_now(self.clocks[k][0]) for k in self.alive]
@@ -534,7 +530,8 @@ class _Run:
         hyper, lrs = self.hyper()
         order = torch.stack([torch.randperm(len(self.train.y), generator=self.gens[k])
                              for k in self.alive])
-        limits = torch.tensor([self.limits[k] for k in self.alive], dtype=torch.float64)
+        # DivergenceRule.batch_blown, for all members at once inside the stack's epoch
+        limits = torch.tensor([self.rules[k].batch_limit for k in self.alive], dtype=torch.float64)
         batch, blown = self.stack.train_epoch(self.train.X, self.train.y, order, self.batch_size,
                                               hyper, [self.masks[k] for k in self.alive], limits)
         if self.schedule not in (None, "constant"):  # a constant rate needs no clock
@@ -567,27 +564,22 @@ class _Run:
         blown = None
         if blown_at is not None:
             blown = ((epoch - 1) * h.steps_per_epoch + blown_at, h.batch_loss[-1])
-        reason = divergence_reason(blown, h.train_loss[-1], epoch, h.initial["train_loss"],
-                                   self.factor)
+        reason = self.rules[k].reason(blown, h.train_loss[-1], epoch)
         if reason:
             h.status, h.stopped_epoch, h.stop_reason = "diverged", epoch, reason
             h.stopped_step = blown[0] if blown else len(h.batch_loss)
             return True
-        es = self.stoppers[k]
-        if es is None:
+        tracker, es = self.trackers[k], self.stopper
+        if tracker is None:
             return False
-        value = getattr(h, es.monitor)[-1]
-        if math.isfinite(value) and es._improved(value):
-            es.best, es.best_epoch, es.wait = value, epoch, 0
+        if tracker.update(getattr(h, es.monitor)[-1], epoch):
             if es.restore_best_weights:
                 self.best_theta[k] = self.stack.member(r)
             return False
-        es.wait += 1
-        if es.wait < es.patience:
+        if not tracker.exhausted:
             return False
         h.status, h.stopped_epoch, h.stopped_step = "early_stopped", epoch, len(h.batch_loss)
-        h.stop_reason = (f"{es.monitor} did not improve by more than {es.min_delta:g} "
-                         f"for {es.patience} epochs (best at epoch {es.best_epoch})")
+        h.stop_reason = tracker.reason(es.monitor)
         return True
 
     def finish(self, models: bool = True) -> list:
@@ -595,19 +587,17 @@ class _Run:
         (with ``models=False`` they keep their initial weights: nobody will read them)."""
         for r, k in enumerate(self.alive):
             self.final[k] = self.stack.member(r)
-        for k, h in enumerate(self.hists):
-            finite = [(v, e) for v, e in zip(h.val_loss, h.epoch) if math.isfinite(v)]
-            h.best_epoch = min(finite)[1] if finite else None
-            es = self.stoppers[k]
-            if es is not None and es.best_epoch is not None:
-                h.best_epoch = es.best_epoch
-                if es.restore_best_weights and not h.diverged:
+        for k, (h, tracker) in enumerate(zip(self.hists, self.trackers)):
+            h.best_epoch = best_epoch(h.val_loss, h.epoch)
+            if tracker is not None and tracker.best_epoch is not None:  # as EarlyStopping does
+                h.best_epoch = tracker.best_epoch
+                if self.stopper.restore_best_weights and not h.diverged:
                     self.final[k] = self.best_theta[k]
         with torch.no_grad():  # every member's final outputs at once, (K, n_outputs, rows)
             out = self.stack.forward(self.stack.flat(torch.stack(self.final)), self.data.val.X)
         for h, o, before in zip(self.hists, out, self.before):
-            h.predictions = _with_start(prediction_summary(self.data.task, o.t(),
-                                                           self.data.val.y), before)
+            h.predictions = join_predictions(prediction_summary(self.data.task, o.t(),
+                                                                self.data.val.y), before)
         if models:
             for net, vector in zip(self.nets, self.final):
                 vector_to_parameters(vector, net.parameters())
@@ -621,22 +611,19 @@ def _prepare(data, configs, *, depth, width, activation, dropout, optimizer, bat
     if not isinstance(data, Data):
         raise TypeError(f"data must be an hplab Data bundle (see load_dataset), "
                         f"got {type(data).__name__}")
-    optimizer = check.choice("optimizer", optimizer, OPTIMIZERS)
-    epochs = check.integer("epochs", epochs, low=1, high=100_000)
-    divergence_factor = check.number("divergence_factor", divergence_factor, low=1,
-                                     low_open=True)
-    train, batch_size = _check_split_batch_stopper(data, train_split, batch_size, early_stopping)
-    if schedule_options is not None and not isinstance(schedule_options, dict):
-        raise TypeError(f"schedule_options must be a dict, got {type(schedule_options).__name__}")
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"early_stopping must be an EarlyStopping or None, got {early_stopping!r}")
+    train, batch_size = check_training_split(data, train_split, batch_size)
+    # the shared settings, checked once as fit checks them; members replace their own knobs
+    shared = TrainSettings(optimizer=optimizer, lr=lr, momentum=momentum, betas=betas, eps=eps,
+                           weight_decay=weight_decay, batch_size=batch_size, epochs=epochs,
+                           schedule=schedule, schedule_options=schedule_options,
+                           divergence_factor=divergence_factor, seed=check.seed(seed))
     mlp(data.n_features, data.n_outputs, depth=depth, width=width, activation=activation,
         dropout=dropout)
-    defaults = dict(lr=lr, momentum=momentum, betas=betas, eps=eps, weight_decay=weight_decay,
-                    seed=seed, data_seed=data_seed)
-    members, clocks = _members(configs, defaults, optimizer, schedule, schedule_options, epochs)
-    return _Run(data, members, clocks, depth=depth, width=width, activation=activation,
-                dropout=dropout, optimizer=optimizer, batch_size=batch_size, epochs=epochs,
-                schedule=schedule,
-                early_stopping=early_stopping, divergence_factor=divergence_factor, train=train)
+    members, clocks = _members(configs, shared, seed, data_seed)
+    return _Run(data, members, clocks, shared, depth=depth, width=width, activation=activation,
+                dropout=dropout, early_stopping=early_stopping, train=train)
 
 
 def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation: str = "relu",
@@ -686,7 +673,7 @@ def fit_many(data: Data, configs, *, depth: int = 2, width: int = 32, activation
                    divergence_factor=divergence_factor, train_split=train_split, lr=lr,
                    momentum=momentum, betas=betas, eps=eps, weight_decay=weight_decay, seed=seed,
                    data_seed=data_seed)
-    with _threads(threads):
+    with torch_threads(threads):
         for epoch in range(1, run.epochs + 1):
             if not run.alive:
                 break
@@ -886,7 +873,7 @@ def pbt(data: Data, lrs=None, *, population: int = 8, epochs: int = 24, interval
     run = _prepare(data, configs, epochs=epochs, schedule=None, schedule_options=None,
                    early_stopping=None, **_fit_many_defaults(settings))
     events = []
-    with _threads(threads):
+    with torch_threads(threads):
         for epoch in range(1, epochs + 1):
             if not run.alive:
                 break
