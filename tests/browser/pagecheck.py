@@ -32,6 +32,9 @@ MIN_TEXT_PX = 11        # computed font size of any text in a dashboard
 SCRUB_TARGET_MS = 100   # scrubber move -> new picture; reported, never failed on (load varies)
 SCRUB_MOVES = 3         # scrubber moves timed per dashboard; the median is reported
 DASHBOARD_SHOTS = ARTIFACTS / "browser" / "dashboards"
+# Static figures are judged on lesson pages. Solutions and exercises draw theirs with plain
+# matplotlib at a size each cell picks (the learner's working space): measured and recorded only.
+LEARNERS_OWN = ("solutions/", "exercises/")
 # Voila loads an icon font from the internet; offline that one request fails and is harmless.
 HARMLESS_CONSOLE = ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_INTERNET_DISCONNECTED")
 
@@ -364,9 +367,10 @@ def move_slider(page, dash_index: int, *, idle=None, error_count=None) -> dict:
     return result
 
 
-def size_problems(measures: dict) -> list[str]:
+def size_problems(measures: dict, *, figures: bool = True) -> list[str]:
     """Sentences for figures too narrow for their output area, dashboards drawn for low-DPI
-    screens and dashboard text too small to read; ``measures`` is what MEASURE_JS returned."""
+    screens and dashboard text too small to read; ``measures`` is what MEASURE_JS returned.
+    ``figures=False`` leaves the static figures unjudged (they are still measured)."""
     problems = []
     for d in measures["dashboards"]:
         where = f"dashboard {d['index'] + 1} (cell {d['cell']})"
@@ -384,22 +388,23 @@ def size_problems(measures: dict) -> list[str]:
         if small and small["px"] < MIN_TEXT_PX:
             problems.append(f"{where}: the text {small['text']!r} is {small['px']:g} px "
                             f"(at least {MIN_TEXT_PX} px wanted)")
-    for f in measures["figures"]:
+    for f in measures["figures"] if figures else ():
         if f["fill"] < MIN_FILL:
             problems.append(f"cell {f['cell']}: a figure is {f['width']} px wide in an output area "
                             f"of {f['area']} px ({f['fill']:.0%}; at least {MIN_FILL:.0%} wanted)")
     return problems
 
 
-def measure(page, report: Report, root_selector) -> dict:
-    """Measure every dashboard and static figure once its images have loaded; add problems."""
+def measure(page, report: Report, root_selector, *, figures: bool = True) -> dict:
+    """Measure every dashboard and static figure once its images have loaded; add problems
+    (about static figures only when ``figures``)."""
     try:
         page.wait_for_function(IMAGES_LOADED_JS, arg=root_selector, timeout=WIDGET_TIMEOUT * 1000,
                                polling=100)
     except Exception:  # Playwright's TimeoutError; an image that never loaded measures 0 wide
         pass
     measures = page.evaluate(MEASURE_JS, root_selector)
-    report.problems += size_problems(measures)
+    report.problems += size_problems(measures, figures=figures)
     report.figures = measures["figures"]
     return measures
 
@@ -465,9 +470,9 @@ def scrub_and_play(page, dash_index: int) -> dict:
 
 
 def _check_dashboards(page, report: Report, root_selector, stem: str, *, idle=None,
-                      error_count=None):
+                      error_count=None, figures: bool = True):
     count = page.evaluate(FIND_DASHBOARDS_JS, root_selector)
-    measures = measure(page, report, root_selector)
+    measures = measure(page, report, root_selector, figures=figures)
     DASHBOARD_SHOTS.mkdir(parents=True, exist_ok=True)
     for i in range(count):
         dash = page.locator(f'[data-hplab-dashboard="{i}"]')
@@ -597,7 +602,8 @@ def check_lab_notebook(page, base: str, path: str, stem: str) -> Report:
         t = time.monotonic()
         _check_dashboards(page, report, LAB_NOTEBOOK, stem.removeprefix("lab-"),
                           idle=lambda: _lab_idle(page),
-                          error_count=lambda: page.evaluate(LOG_COUNT_JS))
+                          error_count=lambda: page.evaluate(LOG_COUNT_JS),
+                          figures=not path.startswith(LEARNERS_OWN))
         if report.dashboards:
             report.seconds["sliders"] = time.monotonic() - t
         report.problems += page.evaluate(DOM_PROBLEMS_JS, [LAB_NOTEBOOK, list(WIDGET_FAILURES)])
