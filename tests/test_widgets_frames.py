@@ -84,7 +84,7 @@ def test_the_boundary_shown_is_the_stored_snapshot_of_that_epoch(dashes):
     dash.scrubber.value = 7
     view = dash._replay[1]["model"]
     assert np.array_equal(view.image.get_array(), rec.frame(7).probabilities()[:, :, 1])
-    assert view.ax.get_title().startswith("epoch 7")
+    assert view.ax.get_title() == "the model at epoch 7"
     dash.scrubber.value = 30
     assert not np.array_equal(view.image.get_array(), rec.frame(7).probabilities()[:, :, 1])
 

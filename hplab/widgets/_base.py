@@ -232,13 +232,19 @@ class _LiveFrames(Callback):
 
 
 class Dashboard:
-    """Knobs on the left, the run's picture and its diagnosis on the right, presets on top.
+    """Presets and knobs on top, then play and the scrubber, the run's picture and its diagnosis.
 
     Subclasses choose the knobs they show (``KNOBS``), the panels of the figure (``PANELS``:
     "loss", "metric", "model", "health" (gradient per layer), "dead"), their ``PRESETS`` and default values
     (``VALUES``). Knobs not shown keep their value from ``VALUES``/``DEFAULTS`` or the keyword
     arguments. Every change of a control retrains and redraws; so do the Train button and the
     preset buttons. The previous run stays as a faded ghost until Reset.
+
+    A dashboard that is not about training a network overrides ``compute(config)`` and
+    ``draw(result, axes)``; one whose run is replayed differently overrides ``steps``,
+    ``replay_artists`` and ``update_step`` (see PathExplorer). Play and the scrubber
+    (``player``, ``scrubber``) show a finished run step by step from what was stored while it
+    ran; :meth:`show_step` does the same from code.
 
     Args:
         live: draw live frames while a long run trains.
@@ -512,7 +518,7 @@ class Dashboard:
             rec = result.frames
             frame = max((f for f in rec.frames if f.epoch <= step), key=lambda f: f.epoch,
                         default=rec.frames[0])
-            update_frame(view["model"], frame, title=f"epoch {step}: what the model predicts")
+            update_frame(view["model"], frame, title=f"the model at epoch {step}")
             _fix_title(view["model"].ax)
         for veil, mark in view["curves"].values():
             _move_veil(veil, mark, step)
@@ -528,7 +534,7 @@ class Dashboard:
         start = time.perf_counter()
         if self._replay is None:
             moving, view = self.replay_artists(r, self.axes)
-            self._lay_out()
+            self.figure.set_layout_engine("none")  # the panels keep the places the run gave them
             self._replay = (_Blitter(self.figure, moving), view)
         blitter, view = self._replay
         self.update_step(view, r, step)
