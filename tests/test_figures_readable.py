@@ -224,8 +224,9 @@ def small_texts(fig, shown_dpi) -> list:
 
 
 def unmarked_exits(ax) -> list:
-    """Lines that reach or pass the top or bottom of ``ax``, and points drawn beyond any of its
-    edges, with no mark where they leave (and, for a named line, no true value written there)."""
+    """Lines that reach or pass the top or bottom of ``ax`` or run past a side, and points drawn
+    beyond any of its edges, with no mark where they leave (and, for a named line, no true value
+    or note written there)."""
     lo, hi = sorted(ax.get_ylim())
     log = ax.get_yscale() == "log"
     tol = 1e-6 * (hi - lo)
@@ -255,6 +256,18 @@ def unmarked_exits(ax) -> list:
             named = not line.get_label().startswith("_")
             if not marked or (named and not noted):
                 problems.append((line.get_label(), "top" if edge == hi else "bottom", x0))
+        xlog = ax.get_xscale() == "log"
+        for edge, out in ((xhi, x > xhi * (1 + 1e-6) if xlog else x > xhi + 1e-6 * (xhi - xlo)),
+                          (xlo, x < xlo * (1 - 1e-6) if xlog else x < xlo - 1e-6 * (xhi - xlo))):
+            out = out & np.isfinite(y)  # a path leaving by a side: a mark on that side
+            if not out.any():
+                continue
+            y0 = np.clip(y[np.argmax(out)], lo, hi)
+            marked = any(np.any(np.isclose(m.get_xdata(), edge) & np.isclose(m.get_ydata(), y0))
+                         for m in marks)
+            noted = any(np.isclose(t.xy[0], edge) for t in notes)
+            if not marked or (not line.get_label().startswith("_") and not noted):
+                problems.append((line.get_label(), "right" if edge == xhi else "left", y0))
     for points in ax.collections:
         if not isinstance(points, PathCollection) or _is_mark(points):
             continue
@@ -413,6 +426,10 @@ def test_the_checks_catch_what_they_are_named_for():
     assert series_clashes(ax) == [("a", "b"), ("d", "e")]
     assert small_texts(fig, fig.dpi)
     assert [p[0] for p in unmarked_exits(ax)] == ["c", "e"]
+    ax.set_xlim(0, 1.5)  # and now all three lines run past the right side
+    assert [p[:2] for p in unmarked_exits(ax)] == [("a", "right"), ("b", "right"), ("c", "top"),
+                                                   ("c", "right"), ("e", "outside")]
+    ax.set_xlim(0, 2)
     assert fractional_epochs(ax)
     ax.set_yscale("log")
     ax.set_ylim(2, 4)
