@@ -2,7 +2,8 @@
 
 Each public function of every section of ``hplab.plots`` is rendered on small real inputs (a new
 function without a case fails the test), then the picture fails when two named series in one
-Axes share colour and line style or marker; when any text is smaller than the course's minimum
+Axes share colour and line style or marker, or take a colour outside the course's colour-blind-safe
+palette; when any text is smaller than the course's minimum
 on screen (``MIN_TEXT_PX`` of the style module); when a line or a point lies beyond the Axes'
 limits without the style's mark where it leaves (a triangle or cross on the edge, and for a
 named series its true value written there); when tick labels overlap; when an epoch axis shows
@@ -215,6 +216,26 @@ def series_clashes(ax) -> list:
     return clashes
 
 
+def off_palette(ax) -> list:
+    """Named series (lines, or scatters of one colour) in a colour outside the course palette."""
+    allowed = {c.upper() for c in style.PALETTE}
+    out = []
+    for artist in [*ax.get_lines(), *ax.collections]:
+        label = artist.get_label()
+        if label.startswith("_") or not artist.get_visible():
+            continue
+        if isinstance(artist, PathCollection):
+            if artist.get_array() is not None or not len(artist.get_facecolor()):
+                continue  # coloured by a value (a colormap), or hollow
+            colors = {to_hex(artist.get_facecolor()[0])}
+        elif hasattr(artist, "get_color"):
+            colors = {to_hex(artist.get_color())}
+        else:
+            continue
+        out += [(label, c) for c in colors if c.upper() not in allowed]
+    return out
+
+
 def small_texts(fig, shown_dpi) -> list:
     """Texts that would be under the course's minimum on screen, shown at ``shown_dpi``."""
     fig.canvas.draw()
@@ -341,7 +362,8 @@ def faults(fig, shown_dpi=None) -> dict:
     for i, ax in enumerate(fig.axes):
         if not ax.get_visible():
             continue
-        for kind, check in (("clashes", series_clashes), ("unmarked", unmarked_exits),
+        for kind, check in (("clashes", series_clashes), ("palette", off_palette),
+                            ("unmarked", unmarked_exits),
                             ("fractions", fractional_epochs), ("log", unreadable_log_axes),
                             ("crowded", overlapping_tick_labels)):
             problems = check(ax)
@@ -424,6 +446,7 @@ def test_the_checks_catch_what_they_are_named_for():
     ax.set_xlabel("epoch")
     ax.set_xlim(0, 2)
     assert series_clashes(ax) == [("a", "b"), ("d", "e")]
+    assert [label for label, _ in off_palette(ax)] == ["a", "b", "c", "d", "e"]  # tab10
     assert small_texts(fig, fig.dpi)
     assert [p[0] for p in unmarked_exits(ax)] == ["c", "e"]
     ax.set_xlim(0, 1.5)  # and now all three lines run past the right side

@@ -45,8 +45,10 @@ TRAIN = OKABE_ITO["blue"]
 VAL = OKABE_ITO["orange"]
 BAD = OKABE_ITO["vermillion"]
 GREY = "#777777"
+BEST = "#FFD700"  # gold: the best trial's star, outlined in black
 COLORS = tuple(OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky",
                                       "black", "yellow"))
+PALETTE = frozenset({*OKABE_ITO.values(), GREY, BEST, "#FFFFFF"})  # every colour a series may take
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 

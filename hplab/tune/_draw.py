@@ -55,7 +55,7 @@ def plot_axes(result: SearchResult, names=None, axes=None):
                        label="diverged")
         if best is not None:
             ax.scatter(pos([best[name]]), [result.best_value], marker="*", s=220,
-                       color="gold", edgecolors="black", zorder=3, clip_on=False,
+                       color=style.BEST, edgecolors="black", zorder=3, clip_on=False,
                        label="best")
         ax.set_xlabel(name)
     axes[0].set_ylabel("validation loss")

@@ -136,13 +136,13 @@ class SearchResult:
         scores = self.trials.query("status not in ['running', 'failed']")["val_loss"]
         if x == "trials":  # Optuna's trial numbers, 0 first, as in the trials table
             xs = scores.index.to_numpy()
+        style.setdefault("color", _style.COLORS[len(ax.get_lines()) % len(_style.COLORS)])
         line, = ax.step(xs, best, where="post", label=style.pop("label", self.method), **style)
         ax.scatter(xs, scores, s=14, color=line.get_color(), alpha=0.35, label="each trial")
         ax.set(xlabel="trial number (0 first, as in the trials table)" if x == "trials"
                else "epochs spent (all trials)", ylabel="best validation loss so far")
         _style.log_axis(ax, "y")
-        ax.legend(fontsize=8)
-        return ax
+        return _style.finish(ax, legend=True)
 
     def plot_axes(self, names=None, axes=None):
         """Each hyperparameter against validation loss; diverged trials marked. Returns Axes."""
