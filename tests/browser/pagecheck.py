@@ -471,6 +471,7 @@ def scrub_and_play(page, dash_index: int) -> dict:
 
 def _check_dashboards(page, report: Report, root_selector, stem: str, *, idle=None,
                       error_count=None, figures: bool = True):
+    start = time.monotonic()
     count = page.evaluate(FIND_DASHBOARDS_JS, root_selector)
     measures = measure(page, report, root_selector, figures=figures)
     DASHBOARD_SHOTS.mkdir(parents=True, exist_ok=True)
@@ -478,15 +479,21 @@ def _check_dashboards(page, report: Report, root_selector, stem: str, *, idle=No
         dash = page.locator(f'[data-hplab-dashboard="{i}"]')
         dash.scroll_into_view_if_needed()
         dash.screenshot(path=str(DASHBOARD_SHOTS / f"{stem}-{i + 1}.png"))
+    report.seconds["sizes and screenshots"] = time.monotonic() - start
+    scrubbing = 0.0
     for i in range(count):
         moved = move_slider(page, i, idle=idle, error_count=error_count)
+        t = time.monotonic()
         played = scrub_and_play(page, i)
         if idle is not None and "scrubber" not in played:
             idle()  # the kernel has drawn what play asked for
+        scrubbing += time.monotonic() - t
         sizes = {k: v for k, v in measures["dashboards"][i].items() if k != "index"}
         sizes["smallest_text_px"] = (sizes.pop("smallest") or {}).get("px")
         report.problems += moved.pop("problems") + played.pop("problems")
         report.dashboards.append({**moved, **sizes, **played})
+    if count:
+        report.seconds["scrub and play"] = scrubbing
 
 
 def _screenshot(page, report: Report, stem: str) -> None:
