@@ -20,3 +20,22 @@ def noisy_small():
     """Few, noisy training examples: a big network will memorize them."""
     data = hplab.load_dataset("moons", n_samples=600, noise=0.3, label_noise=0.1, seed=0)
     return data.subset(60, seed=0)
+
+
+# Files of a few long tests, started first under ``--dist loadfile`` (``python course.py test``):
+# pytest-xdist hands out the files with the most tests first, which would leave these to the end.
+SLOW_FILES = ("tests/test_offline_setup.py",)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SlowFilesFirst(LoadFileScheduling):
+        def _assign_work_unit(self, node):
+            for scope in [s for s in self.workqueue if s in SLOW_FILES]:
+                self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return SlowFilesFirst(config, log)
