@@ -2,12 +2,12 @@
 
 Each public function of every section of ``hplab.plots`` is rendered on small real inputs (a new
 function without a case fails the test), then the picture fails when two named series in one
-Axes share colour and line style or marker, or take a colour outside the course's colour-blind-safe
-palette; when any text is smaller than the course's minimum
-on screen (``MIN_TEXT_PX`` of the style module); when a line or a point lies beyond the Axes'
-limits without the style's mark where it leaves (a triangle or cross on the edge, and for a
-named series its true value written there); when tick labels overlap; when an epoch axis shows
-fractions; or when a log axis carries fewer than two labels, or labels in powers-of-ten notation.
+Axes share colour and line style or marker, or take a colour outside the course's colour-blind-
+safe palette; when any text is smaller than the course's minimum on screen (``MIN_TEXT_PX`` of
+the style module); when a line or a point lies beyond the Axes' limits without the style's mark
+where it leaves (a triangle or cross on the edge, and for a named series its true value written
+there); when tick labels overlap; when an epoch axis shows fractions; when a legend covers the
+data; or when a log axis carries fewer than two labels, or labels in powers-of-ten notation.
 The last tests show each check failing on a figure made with the fault it is named for.
 """
 
@@ -236,6 +236,14 @@ def off_palette(ax) -> list:
     return out
 
 
+def legend_on_data(ax) -> list:
+    """The legend's entries when its box covers a point of a data line (the style's own test)."""
+    legend = ax.get_legend()
+    if legend is None or not style.legend_covers_data(ax, legend):
+        return []
+    return [t.get_text() for t in legend.get_texts()]
+
+
 def small_texts(fig, shown_dpi) -> list:
     """Texts that would be under the course's minimum on screen, shown at ``shown_dpi``."""
     fig.canvas.draw()
@@ -363,7 +371,7 @@ def faults(fig, shown_dpi=None) -> dict:
         if not ax.get_visible():
             continue
         for kind, check in (("clashes", series_clashes), ("palette", off_palette),
-                            ("unmarked", unmarked_exits),
+                            ("unmarked", unmarked_exits), ("legend", legend_on_data),
                             ("fractions", fractional_epochs), ("log", unreadable_log_axes),
                             ("crowded", overlapping_tick_labels)):
             problems = check(ax)
@@ -498,3 +506,12 @@ def test_the_checks_catch_tick_labels_that_overlap():
     ax.set_xticks(np.arange(0, 1001, 50))
     fig.canvas.draw()
     assert overlapping_tick_labels(ax)
+
+
+def test_the_checks_catch_a_legend_over_the_data():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [0, 1, 2], label="rising")
+    ax.legend(loc="center")  # right on the line
+    assert legend_on_data(ax) == ["rising"]
+    style.place_legend(ax)  # the course's placement moves it off
+    assert not legend_on_data(ax)
