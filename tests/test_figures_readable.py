@@ -117,6 +117,7 @@ def cases(runs, model, moons, sweep, pbt_runs):
                 ax.cla()
             ax = plots.lr_schedule(lrs, ax, title="learning rate per epoch")
             ax.set_yscale("log")
+            ax.figure.canvas.draw()  # shown after every run
         return ax
 
     def overlay_cut_by_hand():  # as lesson 02 does: the lesson narrows the y range afterwards
