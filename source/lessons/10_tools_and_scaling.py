@@ -130,8 +130,9 @@ study.best_params
 
 # %%
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-optuna.visualization.matplotlib.plot_optimization_history(study);
-optuna.visualization.matplotlib.plot_slice(study, params=["lr"]);
+drawn = optuna.visualization.matplotlib
+for ax in (drawn.plot_optimization_history(study), drawn.plot_slice(study, params=["lr"])):
+    ax.figure.set_size_inches(11.5, 4)   # as wide as the notebook, like the course's own figures
 plt.style.use("default")   # Optuna switched matplotlib to its "ggplot" style: switch back
 
 # %% [markdown]
