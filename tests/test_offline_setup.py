@@ -5,8 +5,8 @@ course up from that folder alone, with the network out of reach, and the course'
 It runs in the normal suite, and is kept as cheap as it can be: the folder (some 145 wheels, 420 MB
 with PyTorch's CPU build) and the new virtual environment (1.5 GB) sit in memory where Linux offers
 it (/dev/shm), since writing and then deleting 40,000 files on a busy disk takes minutes, and pip
-leaves out compiling every module ahead of time (Python compiles those imported). About a minute
-and a half on an idle two-core machine, three minutes when other tests share its cores;
+leaves out compiling every module ahead of time (Python compiles those imported). It takes about
+95 s of CPU time, mostly pip's; on a two-core machine busy with other tests, 2.5 to 4 minutes.
 tests/conftest.py has pytest-xdist start it first.
 """
 
