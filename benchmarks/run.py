@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -154,15 +155,22 @@ def _many_row(label, K, data, configs, settings, repeats) -> str:
     gap = max(abs(a - b) / max(1.0, abs(b)) for m, s in pairs for a, b in zip(m.val_loss, s.val_loss))
     acc = [100 * np.mean([h.val_metric[-1] for h in hs]) for hs in zip(*pairs)]
     diverged = [sum(h.diverged for h in hs) for hs in (many, seq)]
-    row = (f"| {label} | {K} | {t_many:.2f} | {t_seq:.2f} | **{t_seq / t_many:.1f}x** | "
+    row = (f"| {label} | {K} | {t_many:.3f} | {t_seq:.3f} | **{t_seq / t_many:.2f}x** | "
            f"{t_many / (t_seq / K):.1f} | {diverged[0]} / {diverged[1]} | "
-           f"{acc[0]:.1f} % / {acc[1]:.1f} % | {gap:.1e} |")
+           f"{acc[0]:.1f} % / {acc[1]:.1f} % | {gap:.1e} | {load()} |")
     log(row)
     return row
 
 
 def bench_many(data, repeats: int) -> list[str]:
     rows, epochs = [], 10
+    # Few steps per epoch, so per-epoch work (scoring, bookkeeping) weighs most: 480 training
+    # examples (a subset of digits), batch 32, 15 steps per epoch. Target: >= 3x.
+    small = hplab.load_dataset("digits", n_samples=800, seed=0)
+    configs = [{"lr": float(lr), "seed": i} for i, lr in enumerate(np.logspace(-4, -2, 16))]
+    rows.append(_many_row(f"digits, {small.n_train} training examples, 64-64-64-10, Adam, "
+                          "K seeds (target >= 3x)", 16, small, configs,
+                          dict(**ARCH, epochs=epochs, batch_size=32), max(repeats, 5)))
     for K in (16, 32):  # a seed-and-rate study on the digits network of item 1
         configs = [{"lr": float(lr), "seed": i} for i, lr in enumerate(np.logspace(-4, -2, K))]
         rows.append(_many_row("digits 64-64-64-10, Adam, K seeds", K, data, configs,
@@ -176,17 +184,22 @@ def bench_many(data, repeats: int) -> list[str]:
     return [
         "## 2. Many networks: `fit_many` vs K separate `fit` calls",
         "",
-        f"Two studies, 1 thread: K learning rates (1e-4 to 1e-2) and K seeds on the digits "
-        f"network of item 1 for {epochs} epochs, and lesson 02's sweep, K learning rates "
-        "(1e-3 to 30) from one seed on moons for 20 epochs. Target: >= 6x at K = 16. Members "
-        "that diverged are counted (the same ones diverge either way); accuracy and the last "
-        "column, the largest difference between a member's validation loss and its own `fit` "
-        "over all epochs (relative to the loss once it exceeds 1; floating-point rounding only), "
-        "cover the others.",
+        f"Three studies, 1 thread, after a warm-up: K learning rates (1e-4 to 1e-2) and K "
+        f"seeds on the digits network of item 1 for {epochs} epochs, first on a 480-example "
+        "training split (few steps per epoch, target >= 3x at K = 16) then on all of digits, and "
+        "lesson 02's sweep, K learning rates (1e-3 to 30) from one seed on moons for 20 epochs "
+        "(target >= 6x at K = 16). fit_many and the K fit calls alternate within each repeat. "
+        "Members that diverged are counted (the same ones diverge either way); accuracy and the "
+        "last column but one, the largest difference between a member's validation loss and its "
+        "own `fit` over all epochs (relative to the loss once it exceeds 1; floating-point "
+        "rounding only, which a member on the edge of diverging amplifies most), cover the "
+        "others. The load average (1 minute, of a machine others "
+        "share) is read when the row is done.",
         "",
         "| study | K | fit_many (CPU s) | K x fit (CPU s) | speed-up | costs as many single runs as "
-        "| diverged (many / fit) | mean val. accuracy (many / fit) | largest val-loss difference |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| diverged (many / fit) | mean val. accuracy (many / fit) | largest val-loss difference "
+        "| load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows, ""]
 
 
@@ -296,26 +309,117 @@ print(before / 1024, kb("VmHWM") / 1024)
 """
 
 
-def bench_memory() -> list[str]:
-    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT], capture_output=True, text=True)
+# Scoring a split of image-like inputs with a small CNN, in a fresh process: the split in one
+# forward pass (batch_size = the whole split) or in fit's batches (hplab.EVAL_BATCH_SIZE).
+EVAL_MEMORY_SCRIPT = """
+import sys, torch, hplab
+from torch import nn
+
+def kb(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(key))
+
+torch.set_num_threads(1)
+n, side = int(sys.argv[1]), int(sys.argv[2])
+g = torch.Generator().manual_seed(0)
+X, y = torch.randn(n, 1, side, side, generator=g), torch.randint(0, 10, (n,), generator=g)
+data = hplab.Data.from_arrays(X, y, task="classification", val=0.1, test=0.1, seed=0)
+del X, y
+torch.manual_seed(0)
+model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, padding=1),
+                      nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+batch = len(data.train.y) if sys.argv[3] == "one" else int(sys.argv[3])
+hplab.evaluate(model, data, "val", batch_size=min(batch, len(data.val.y)))  # warm-up, small
+before = kb("VmRSS")
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+hplab.evaluate(model, data, "train", batch_size=batch)
+print(len(data.train.y), before / 1024, kb("VmHWM") / 1024)
+"""
+
+
+def _peak(script: str, *args) -> tuple[list[float] | None, str]:
+    """Numbers printed by a fresh Python process running ``script``, or None and why not."""
+    out = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True,
+                         text=True)
     if out.returncode != 0:  # e.g. no /proc on this system
-        return ["## 5. Peak memory of a K = 32 sweep on digits", "",
-                f"Not measured: {out.stderr.strip().splitlines()[-1]}", ""]
-    before, peak = (float(v) for v in out.stdout.split()[-2:])
-    return [
-        "## 5. Peak memory of a K = 32 sweep on digits",
+        return None, out.stderr.strip().splitlines()[-1]
+    return [float(v) for v in out.stdout.split()], ""
+
+
+def bench_memory() -> list[str]:
+    lines = ["## 5. Peak memory", ""]
+    got, why = _peak(MEMORY_SCRIPT)
+    if got is None:
+        lines += [f"Not measured: {why}", ""]
+    else:
+        before, peak = got[-2:]
+        lines += [
+            "A K = 32 sweep on digits: resident memory of a fresh Python process (MLP "
+            "64-64-64-10, 3 epochs), read from /proc/self/status. Target: under 1 GB.",
+            "",
+            "| moment | MB |",
+            "|---|---:|",
+            f"| after import hplab and loading digits | {before:.0f} |",
+            f"| peak during fit_many with K = 32 | {peak:.0f} |",
+            f"| added by the sweep | {peak - before:.0f} |", ""]
+    n, side = 25_000, 8
+    from hplab.train import EVAL_BATCH_SIZE as batched
+    rows = []
+    for label, batch in (("one forward pass over the split", "one"),
+                         (f"in batches of {batched} (fit's and evaluate's default)", batched),
+                         ("in batches of 1024", 1024)):
+        got, why = _peak(EVAL_MEMORY_SCRIPT, n, side, batch)
+        if got is None:
+            rows.append(f"| {label} | not measured: {why} | |")
+        else:
+            size, before, peak = got
+            rows.append(f"| {label} | {peak - before:.0f} | {peak:.0f} |")
+        log(rows[-1])
+    lines += [
+        f"Scoring a split with `hplab.evaluate`: {n * 8 // 10} random 1x{side}x{side} images "
+        "(the training split of `Data.from_arrays`), a CNN with 32 and 64 channels of 3x3 "
+        "convolutions, global average pooling and a linear layer, 1 thread. Peak resident "
+        "memory of a fresh process (VmHWM, reset just before scoring) above what it held before.",
         "",
-        "Resident memory of a fresh Python process (MLP 64-64-64-10, 3 epochs), read from "
-        "/proc/self/status. Target: under 1 GB.",
-        "",
-        "| moment | MB |",
-        "|---|---:|",
-        f"| after import hplab and loading digits | {before:.0f} |",
-        f"| peak during fit_many with K = 32 | {peak:.0f} |",
-        f"| added by the sweep | {peak - before:.0f} |", ""]
+        "| scoring | peak added (MB) | peak of the process (MB) |",
+        "|---|---:|---:|",
+        *rows, ""]
+    return lines
 
 
 # ----------------------------------------------------------------------------- report
+
+
+def load() -> str:
+    """The 1-minute load average, or '?' where the system does not say."""
+    import os
+
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
+
+
+def merge(old: str, new: list[str]) -> list[str]:
+    """``new`` (a report of some items) with the sections of ``old`` it did not measure."""
+    def sections(lines):
+        found, key = {}, None
+        for line in lines:
+            if line.startswith("## "):
+                key = line.split(".")[0]
+            if key is not None:
+                found.setdefault(key, []).append(line)
+        return found
+
+    head = new[:new.index(next(line for line in new if line.startswith("## ")))] \
+        if any(line.startswith("## ") for line in new) else new
+    ours, theirs = sections(new), sections(old.splitlines())
+    when = re.search(r"^Measured (.+?) on: .*?load average ([0-9.]+)", old, re.M)
+    for key, lines in theirs.items():  # a report from before sections carried their date
+        if when and not any(line.startswith("Measured") for line in lines):
+            lines[1:1] = ["", f"Measured {when[1]}, load average {when[2]} at the start of "
+                          "the whole run."]
+    body = [line for key in sorted(set(ours) | set(theirs))
+            for line in ours.get(key, theirs.get(key))]
+    return head + body
 
 
 def machine() -> str:
@@ -330,9 +434,7 @@ def machine() -> str:
     import os
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = f", load average {os.getloadavg()[0]:.1f} at the start" if hasattr(os, "getloadavg") \
-        else ""
-    return (f"{model}, {cores} cores usable{load}, Python {platform.python_version()}, "
+    return (f"{model}, {cores} cores usable, Python {platform.python_version()}, "
             f"PyTorch {torch.__version__}, scikit-learn {sklearn.__version__}")
 
 
@@ -353,24 +455,31 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     data = hplab.load_dataset("digits", seed=0)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = ["# hplab benchmarks", "", f"Measured {when} on: {machine()}.", "",
+    lines = ["# hplab benchmarks", "", f"Machine: {machine()}.", "",
              "Written by `python benchmarks/run.py`; timings are CPU seconds (medians of "
              "interleaved repeats) unless a table says wall clock; the ratios matter more than "
-             "the seconds.", ""]
+             "the seconds. Each section says when it was measured and the load average then "
+             "(`--only` measures some sections again and keeps the others).", ""]
     with threadpool_limits(limits=1):
         for item in items:
             log(f"== {item}")
+            start = [f"Measured {when}, load average {load()} at the start of this section.",
+                     ""]
             if item == "fit":
-                lines += bench_fit(data, args.repeats)
+                part = bench_fit(data, args.repeats)
             elif item == "many":
-                lines += bench_many(data, args.repeats)
+                part = bench_many(data, args.repeats)
             elif item == "dashboards":
-                lines += bench_dashboards(changes=5)
+                part = bench_dashboards(changes=5)
             elif item == "notebooks":
-                lines += bench_notebooks()
+                part = bench_notebooks()
             else:
-                lines += bench_memory()
-    Path(args.out).write_text("\n".join(lines))
+                part = bench_memory()
+            lines += part[:2] + start + part[2:]
+    out = Path(args.out)
+    if out.exists() and set(items) != set(ITEMS):
+        lines = merge(out.read_text(), lines)
+    out.write_text("\n".join(lines))
     log(f"wrote {args.out}")
     return 0
 

@@ -141,6 +141,8 @@ class _Stack:
     forward pass reads weights as free views. The update rules are PyTorch's SGD (momentum,
     Nesterov), RMSprop, Adam and AdamW written once for many members at a time, with one
     hyperparameter value per member; the tests check them against PyTorch's own optimizers.
+    (PyTorch's optimizers, which ``fit`` uses, take one learning rate per parameter group, and a
+    member's weights are slices of the stacked tensors, not groups of their own.)
     """
 
     def __init__(self, nets, optimizer: str, activation: str, task: str, dropout: float = 0.0):
@@ -393,7 +395,7 @@ _FUSED_ADAM = getattr(torch, "_fused_adam_", None)  # PyTorch's fused CPU kernel
 class _StackPasses:
     """Forward and backward passes of a stack, its outputs kept class-major: (K, out, rows).
 
-    The hidden layers are :class:`~hplab.backprop.Backprop`'s, the same chain rule ``fit``
+    The hidden layers are :class:`hplab.train.Backprop`'s, the same chain rule ``fit``
     runs; only the last layer and the loss are written here, because they are laid out
     differently: a softmax over 10 classes of a (K, rows, 10) block, and the thin (64 -> 10)
     product, cost several times more than along the rows of a (K, 10, rows) block.
