@@ -1,9 +1,12 @@
 """Watching a run learn: play and the epoch scrubber replay a finished run from stored snapshots."""
 
+import asyncio
+
 import numpy as np
 import pytest
 
 from hplab import frames, playground, widgets
+from hplab.widgets import _base
 
 REPLAYED = [widgets.Playground, widgets.CapacityLab, widgets.EarlyStoppingLab,
             widgets.LearningRateLab, widgets.BatchSizeLab, widgets.ActivationLab,
@@ -154,3 +157,79 @@ def test_the_playbook_lab_has_nothing_to_replay_and_hides_the_scrubber(monkeypat
     monkeypatch.setattr(widgets.PlaybookLab, "LRS", (0.05, 0.5))
     lab.run()
     assert lab.replay_bar.layout.display == "none"
+
+
+# ----------------------------------------------------------------------------- the frames kept per run
+
+
+def _short(**values):
+    dash = widgets.Playground(live=False, epochs=6, **values)
+    dash.run()
+    return dash
+
+
+def test_a_step_seen_before_is_the_same_picture_without_drawing_again(monkeypatch):
+    dash = _short()
+    first = dash.show_step(3)
+    renders = _count(monkeypatch, _base._Blitter, "render")
+    dash.show_step(5)
+    assert dash.show_step(3) == first and bytes(dash.image.value) == first
+    assert len(renders) == 1  # step 5 only
+    assert dash.png() == first and dash._replay[1]["curves"]["loss"][1].get_xdata()[0] == 3
+
+
+def test_the_kept_frames_are_what_a_fresh_render_draws():
+    dash = _short(seed=4)
+    assert dash.draw_ahead() == 7 and sorted(dash.frames_png) == list(range(7))
+    fresh = _short(seed=4)
+    for step in (0, 6, 2):  # drawn in another order, from a figure that has seen no other step
+        assert fresh.show_step(step) == dash.frames_png[step]
+    assert dash.draw_ahead() == 0
+
+
+def test_drawing_ahead_starts_next_to_the_scrubber_and_leaves_the_picture_alone():
+    dash = _short()
+    finished = bytes(dash.image.value)
+    assert dash.draw_ahead(limit=2) == 2 and sorted(dash.frames_png) == [5, 6]  # it stands at 6
+    assert dash.shown_step is None and bytes(dash.image.value) == finished == dash.png()
+    dash.scrubber.value = 2
+    dash.draw_ahead(limit=1)  # the step after the scrubber before the one before it
+    assert sorted(dash.frames_png) == [2, 3, 5, 6] and dash.shown_step == 2
+    assert dash._replay[1]["curves"]["loss"][1].get_xdata()[0] == 2  # back at the step shown
+
+
+def test_a_new_run_or_a_new_ghost_drops_the_kept_frames():
+    dash = _short(seed=1)
+    old = dash.show_step(4)
+    dash.controls["seed"].value = 2
+    assert dash.frames_png == {} and dash.shown_step is None
+    assert dash.show_step(4) != old and list(dash.frames_png) == [4]
+    dash.reset()  # the ghost of the run before leaves the curves
+    assert dash.frames_png == {}
+    assert dash.show_step(4) != old
+
+
+def test_an_idle_kernel_draws_every_frame_ahead_and_a_new_run_cancels_the_rest():
+    async def scenario():
+        dash = widgets.Playground(live=False, epochs=6, seed=1)
+        dash.run()  # schedules the frames on the running event loop
+        assert dash.frames_png == {}  # nothing drawn before the loop is free
+        while len(dash.frames_png) < 3:
+            await asyncio.sleep(0.01)
+        dash.controls["seed"].value = 2  # a knob move: the first run's frames stop
+        for _ in range(500):
+            if len(dash.frames_png) == 7:
+                break
+            await asyncio.sleep(0.01)
+        return dash
+
+    dash = asyncio.run(scenario())
+    fresh = _short(seed=1)
+    fresh.controls["seed"].value = 2  # the same run, beside the same ghost
+    assert {s: fresh.show_step(s) for s in range(7)} == dash.frames_png
+    assert dash.shown_step is None and dash.png() == dash._finished_png
+
+
+def test_without_an_event_loop_nothing_is_drawn_ahead():
+    dash = _short()
+    assert dash.frames_png == {} and dash._replay is None

@@ -12,6 +12,7 @@ asked for (``run()``, ``result``).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import math
@@ -46,6 +47,7 @@ LIVE_INTERVAL = 0.5  # seconds between later live frames
 FPS = 6  # play: frames per second, a steady pace the eye can follow
 VEIL = 0.75  # how much of the curves after the scrubbed epoch is hidden (white, this opaque)
 VEIL_GID = "hplab-veil"
+AHEAD_PAUSE = 0.02  # s the kernel stays free between two frames drawn ahead of the scrubber
 
 
 # ----------------------------------------------------------------------------- controls
@@ -298,6 +300,9 @@ class Dashboard:
         self.shown_step: int | None = None  # the step the picture shows; None: the finished run
         self.step_seconds = 0.0  # scrubber move -> new frame, last time
         self._replay = None  # (_Blitter, what update_step needs) while scrubbing one run
+        self._finished_png = b""  # the finished run's picture, shown when no step is
+        self.frames_png: dict[int, bytes] = {}  # step -> picture of the run shown, drawn once
+        self._ahead_run = 0  # which picture the frames drawn ahead belong to; a new one cancels
         self.view = self._layout()
         self.view.children += (W.HTML(HIDE_STATIC),)  # live widgets hide the static copy
         self._static = None  # the display of that copy, updated after every run
@@ -385,8 +390,10 @@ class Dashboard:
     def png(self) -> bytes:
         """The current figure as PNG bytes (``style.RETINA`` pixels per displayed pixel)."""
         self.result  # noqa: B018 -- a dashboard not yet run trains first
-        if self._replay is not None:  # the step the scrubber shows
-            return self._replay[0].render()
+        if self.shown_step is not None:  # the step the scrubber shows
+            return self.frame_png(self.shown_step)
+        if self._replay is not None:  # frames drawn ahead have changed the figure since
+            return self._finished_png
         self._lay_out()
         return render_png(self.figure)
 
@@ -464,7 +471,6 @@ class Dashboard:
     def _draw_final(self):
         r = self._last
         self._stop_replay()
-        self.shown_step = None
         for ax in self.axes.values():
             ax.cla()
         self.draw(r, self.axes)
@@ -475,7 +481,7 @@ class Dashboard:
             _fix_title(ax)
         self.figure.suptitle(f"{self.TITLE}: {r.diagnosis.label}", fontsize=style.TEXT_PT, x=0.01,
                              ha="left", color="black" if r.diagnosis.label == "good" else style.BAD)
-        self.image.value = self.png()
+        self.image.value = self._finished_png = self.png()
         d = r.diagnosis
         self.status.value = (f"<div style='max-width:900px'><b>{html.escape(d.label.upper())}</b>: "
                              f"{html.escape(d.explanation)}<br><i>Next:</i> "
@@ -483,6 +489,7 @@ class Dashboard:
                              f"{html.escape(self.facts(r))}</span>{_evidence_html(d)}</div>")
         self._update_static()
         self._reset_scrubber(r)
+        self._draw_ahead_when_idle()
 
     # -- replay: play and the scrubber ---------------------------------------------------
 
@@ -532,17 +539,66 @@ class Dashboard:
                              f"({self.error})")
         step = check.integer(self.STEP, step, low=0, high=self.steps(r))
         start = time.perf_counter()
+        png = self.frame_png(step)
+        self.image.value = png
+        self.shown_step = step
+        self.step_seconds = time.perf_counter() - start
+        return png
+
+    def frame_png(self, step: int) -> bytes:
+        """The picture of the last run at ``step``: drawn the first time it is asked for (or
+        ahead, while the kernel is idle), afterwards the same bytes from ``frames_png``."""
+        r = self._last
         if self._replay is None:
             moving, view = self.replay_artists(r, self.axes)
             self.figure.set_layout_engine("none")  # the panels keep the places the run gave them
             self._replay = (_Blitter(self.figure, moving), view)
         blitter, view = self._replay
-        self.update_step(view, r, step)
-        png = blitter.render()
-        self.image.value = png
-        self.shown_step = step
-        self.step_seconds = time.perf_counter() - start
-        return png
+        self.update_step(view, r, step)  # cheap; keeps the artists at the step shown
+        if step not in self.frames_png:
+            self.frames_png[step] = blitter.render()
+        return self.frames_png[step]
+
+    def draw_ahead(self, limit: int | None = None) -> int:
+        """Draw up to ``limit`` (default: all) frames of the last run not drawn yet, nearest
+        the scrubber first (ahead of it before behind), so that a later scrub only swaps the
+        picture. Returns how many were drawn. The kernel does this by itself while idle."""
+        r = self._last
+        if r is None:
+            return 0
+        at, drawn = self.scrubber.value, 0
+        todo = sorted((s for s in range(self.steps(r) + 1) if s not in self.frames_png),
+                      key=lambda s: (abs(s - at), s < at))
+        for step in todo[:limit]:
+            self.frame_png(step)
+            drawn += 1
+        if todo and self.shown_step is not None:
+            self.update_step(self._replay[1], r, self.shown_step)  # back to the step shown
+        return drawn
+
+    def _draw_ahead_when_idle(self) -> None:
+        """In a running kernel, draw the frames of the run just shown one at a time between the
+        kernel's messages, on its own event loop (the figure is never touched from another
+        thread). A new run or picture cancels what is left. Without an event loop (a script,
+        a test) nothing happens: frames are drawn when asked for."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._last is not None and self.steps(self._last) > 0:
+            loop.call_later(AHEAD_PAUSE, self._draw_one_ahead, loop, self._ahead_run)
+
+    def _draw_one_ahead(self, loop, run: int) -> None:
+        if run != self._ahead_run or self._last is None:
+            return  # a newer picture took over
+        try:
+            more = self.draw_ahead(limit=1) > 0
+        except Exception as exc:  # shown in the dashboard; the dashboard keeps working
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._show_error()
+            return
+        if more:
+            loop.call_later(AHEAD_PAUSE, self._draw_one_ahead, loop, run)
 
     def _on_scrub(self, change):
         if self._busy or self._last is None:
@@ -567,6 +623,11 @@ class Dashboard:
         self.replay_bar.layout.display = None if last > 0 else "none"
 
     def _stop_replay(self) -> None:
+        """Back to the finished picture: the pictures of steps drawn so far show the figure as
+        it was (curves, ghost, the run before), so they go, and so do those still to draw."""
+        self._ahead_run += 1
+        self.frames_png = {}
+        self.shown_step = None
         if self._replay is not None:
             self._replay[0].close()
             self._replay = None
