@@ -190,12 +190,15 @@ def test_the_kept_frames_are_what_a_fresh_render_draws():
 def test_drawing_ahead_starts_next_to_the_scrubber_and_leaves_the_picture_alone():
     dash = _short()
     finished = bytes(dash.image.value)
-    assert dash.draw_ahead(limit=2) == 2 and sorted(dash.frames_png) == [5, 6]  # it stands at 6
+    assert dash.draw_ahead(limit=2) == 2 and sorted(dash.frames_png) == [4, 5]  # it stands at 6
     assert dash.shown_step is None and bytes(dash.image.value) == finished == dash.png()
-    dash.scrubber.value = 2
-    dash.draw_ahead(limit=1)  # the step after the scrubber before the one before it
-    assert sorted(dash.frames_png) == [2, 3, 5, 6] and dash.shown_step == 2
-    assert dash._replay[1]["curves"]["loss"][1].get_xdata()[0] == 2  # back at the step shown
+    dash.scrubber.value = 2  # moved back: the frame before it comes before the one after it
+    dash.draw_ahead(limit=1)
+    assert sorted(dash.frames_png) == [1, 2, 4, 5] and dash.shown_step == 2
+    dash.scrubber.value = 3
+    dash.draw_ahead(limit=1)
+    assert sorted(dash.frames_png) == [1, 2, 3, 4, 5, 6]  # 4 was there already
+    assert dash._replay[1]["curves"]["loss"][1].get_xdata()[0] == 3  # back at the step shown
 
 
 def test_a_new_run_or_a_new_ghost_drops_the_kept_frames():

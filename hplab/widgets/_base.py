@@ -298,6 +298,7 @@ class Dashboard:
         W.link((self.player, "value"), (self.scrubber, "value"))  # play moves the scrubber
         self.scrubber.observe(self._on_scrub, names="value")
         self.shown_step: int | None = None  # the step the picture shows; None: the finished run
+        self._heading = 1  # the way the scrubber last moved: +1 forward, -1 back
         self.step_seconds = 0.0  # scrubber move -> new frame, last time
         self._replay = None  # (_Blitter, what update_step needs) while scrubbing one run
         self._finished_png = b""  # the finished run's picture, shown when no step is
@@ -541,6 +542,8 @@ class Dashboard:
         start = time.perf_counter()
         png = self.frame_png(step)
         self.image.value = png
+        was = self.steps(r) if self.shown_step is None else self.shown_step  # (the end, at first)
+        self._heading = -1 if step < was else 1  # where the frames drawn ahead go next
         self.shown_step = step
         self.step_seconds = time.perf_counter() - start
         return png
@@ -549,26 +552,33 @@ class Dashboard:
         """The picture of the last run at ``step``: drawn the first time it is asked for (or
         ahead, while the kernel is idle), afterwards the same bytes from ``frames_png``."""
         r = self._last
-        if self._replay is None:
-            moving, view = self.replay_artists(r, self.axes)
-            self.figure.set_layout_engine("none")  # the panels keep the places the run gave them
-            self._replay = (_Blitter(self.figure, moving), view)
-        blitter, view = self._replay
+        blitter, view = self._start_replay()
         self.update_step(view, r, step)  # cheap; keeps the artists at the step shown
         if step not in self.frames_png:
             self.frames_png[step] = blitter.render()
         return self.frames_png[step]
 
+    def _start_replay(self) -> tuple:
+        """Prepare the figure for replaying the last run, once per picture: the still parts
+        are drawn here, a frame then draws only what moves."""
+        if self._replay is None:
+            moving, view = self.replay_artists(self._last, self.axes)
+            self.figure.set_layout_engine("none")  # the panels keep the places the run gave them
+            self._replay = (_Blitter(self.figure, moving), view)
+        return self._replay
+
     def draw_ahead(self, limit: int | None = None) -> int:
         """Draw up to ``limit`` (default: all) frames of the last run not drawn yet, nearest
-        the scrubber first (ahead of it before behind), so that a later scrub only swaps the
-        picture. Returns how many were drawn. The kernel does this by itself while idle."""
+        the scrubber first, on the side it last moved to (forward before the first move: the
+        scrubber then stands at the end), and the step under it, if not shown, last; so that a
+        later scrub only swaps the picture. Returns how many were drawn. The kernel does this
+        by itself while idle."""
         r = self._last
         if r is None:
             return 0
         at, drawn = self.scrubber.value, 0
         todo = sorted((s for s in range(self.steps(r) + 1) if s not in self.frames_png),
-                      key=lambda s: (abs(s - at), s < at))
+                      key=lambda s: (s == at, abs(s - at), (s - at) * self._heading < 0))
         for step in todo[:limit]:
             self.frame_png(step)
             drawn += 1
@@ -592,7 +602,11 @@ class Dashboard:
         if run != self._ahead_run or self._last is None:
             return  # a newer picture took over
         try:
-            more = self.draw_ahead(limit=1) > 0
+            if self._replay is None:  # the still parts alone: the kernel is free again sooner
+                self._start_replay()
+                more = True
+            else:
+                more = self.draw_ahead(limit=1) > 0
         except Exception as exc:  # shown in the dashboard; the dashboard keeps working
             self.error = f"{type(exc).__name__}: {exc}"
             self._show_error()
@@ -628,6 +642,7 @@ class Dashboard:
         self._ahead_run += 1
         self.frames_png = {}
         self.shown_step = None
+        self._heading = 1
         if self._replay is not None:
             self._replay[0].close()
             self._replay = None
