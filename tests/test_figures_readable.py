@@ -4,7 +4,8 @@ Each public function of every section of ``hplab.plots`` is rendered on small re
 function without a case fails the test), then the picture fails when two named series in one
 Axes share colour and line style or marker, or take a colour outside the course's colour-blind-
 safe palette; when any text is smaller than the course's minimum on screen (``MIN_TEXT_PX`` of
-the style module); when a line or a point lies beyond the Axes' limits without the style's mark
+the style module) where the figure is shown smallest, scaled down to the narrowest output area
+(``NARROWEST_OUTPUT_PX``); when a line or a point lies beyond the Axes' limits without the style's mark
 where it leaves (a triangle or cross on the edge, and for a named series its true value written
 there); when tick labels overlap; when an epoch axis shows fractions; when a legend covers the
 data; or when a log axis carries fewer than two labels, or labels in powers-of-ten notation.
@@ -246,11 +247,14 @@ def legend_on_data(ax) -> list:
 
 
 def small_texts(fig, shown_dpi) -> list:
-    """Texts that would be under the course's minimum on screen, shown at ``shown_dpi``."""
+    """Texts that would be under the course's minimum on screen: drawn at ``shown_dpi`` pixels
+    per inch and, when wider than the narrowest output area (JupyterLab's default layout), shown
+    scaled down to fit it. Returns (text, on-screen px) pairs."""
     fig.canvas.draw()
-    return [(t.get_text(), round(t.get_fontsize() * shown_dpi / 72, 1))
-            for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
-            and t.get_fontsize() * shown_dpi / 72 < style.MIN_TEXT_PX - 1e-6]
+    scale = style.shown_scale(fig.get_figwidth() * shown_dpi)
+    px = {t: t.get_fontsize() * shown_dpi / 72 * scale for t in fig.findobj(Text)
+          if t.get_visible() and t.get_text().strip()}
+    return [(t.get_text(), round(v, 1)) for t, v in px.items() if v < style.MIN_TEXT_PX - 1e-6]
 
 
 def unmarked_exits(ax) -> list:

@@ -123,6 +123,28 @@ def test_dashboards_render_sharp_and_full_width():
     assert int(dash.image.width) >= 0.8 * style.WIDTH * style.DPI
 
 
+def test_figures_fill_every_output_area_and_their_text_stays_readable_in_each():
+    """Measured in a 1280 px window: JupyterLab's output area with and without the file browser,
+    and Voila's. A course figure fills at least 80 % of each; where it is scaled down to fit,
+    its smallest text still shows at MIN_TEXT_PX or more; and titles stay larger than ticks."""
+    drawn = style.WIDTH * style.DPI
+    for layout, area in style.OUTPUT_AREAS_PX.items():
+        shown = min(drawn, area)  # a picture is scaled down to fit its area, never up
+        assert shown / area >= 0.8, layout
+        scale = shown / drawn
+        assert style.SMALLEST_DRAWN_PX * scale >= style.MIN_TEXT_PX, layout
+        assert style.SMALL_PT * style.DPI / 72 * scale >= style.MIN_TEXT_PX, layout
+    assert style.shown_scale(drawn) == pytest.approx(style.WORST_SCALE)
+    assert style.TEXT_PT > style.SMALL_PT >= style.MIN_PT
+    # the on-screen floor the readability test applies: a tick label at SMALL_PT passes, and
+    # the old size (9 pt, 9.2 px on screen at 848 px) fails
+    ax = style.new_axes()
+    ax.set_title("t", fontsize=style.SMALL_PT)
+    assert not small_texts(ax.figure, style.DPI)
+    ax.set_title("t", fontsize=9.0)
+    assert small_texts(ax.figure, style.DPI) == [("t", 9.2)]
+
+
 @pytest.mark.parametrize("value,words", [
     (0.8672825694084167, "0.867"), (1e-05, "1e-5"), (12345.678, "12,346"), (math.nan, "not a number"),
     (math.inf, "infinite"), (3, "3"), (0.0, "0"), (2.5e-3, "0.0025"), (True, "yes")])

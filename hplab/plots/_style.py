@@ -5,8 +5,10 @@ function in :mod:`hplab.plots`, the tuning plots of :mod:`hplab.tune` and every 
 through the helpers here:
 
 - figures as wide as a notebook's output area (``WIDTH`` inches at ``DPI`` pixels per inch is
-  about 1150 px, the output area of JupyterLab in a 1280 px window);
-- no text under ``MIN_TEXT_PX`` pixels on screen (:func:`finish` enforces it on an Axes);
+  1150 px: in a 1280 px window, wider than JupyterLab's output area and most of Voila's);
+- no text under ``MIN_TEXT_PX`` pixels on screen, even where a figure is scaled down to the
+  narrowest output area (``NARROWEST_OUTPUT_PX``): no text is drawn under ``MIN_DRAWN_PX``
+  (:func:`finish` lifts any text to ``MIN_PT``);
 - the Okabe–Ito palette, and every series also differs by line style or marker (:func:`series`);
 - values beyond the plotted range marked where they leave it, with their true value written
   (:func:`track`, :func:`mark_true_value`), integer epoch ticks and log axes with at least two
@@ -28,13 +30,28 @@ import numpy as np
 from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, NullFormatter
 
 DPI = 100            # figure inches -> screen pixels at 100 % zoom (CSS pixels)
-WIDTH = 11.5         # inches: 1150 px, the width of a notebook's output area at 1280 px
+WIDTH = 11.5         # inches: 1150 px, the widest common output area is filled (see below)
 HEIGHT = 4.2         # one row of plots
 RETINA = 2           # dashboards are rendered with this many pixels per displayed pixel
-MIN_TEXT_PX = 11     # no text smaller than this on screen
-TEXT_PT = 11.0       # titles and labels: 15 px at DPI 100
-SMALL_PT = 9.0       # ticks, legends, notes: 12.5 px
-MIN_PT = MIN_TEXT_PX * 72 / DPI  # 7.92 pt: the floor :func:`finish` lifts any text to
+# A notebook's output area in a 1280 px browser window, measured in Chromium. A figure is drawn
+# for the widest (1150 px fills 92 % of Voila's) and shown scaled down where the area is
+# narrower, so its text is drawn large enough to stay readable at the narrowest.
+OUTPUT_AREAS_PX = {"JupyterLab": 848, "JupyterLab, sidebar closed": 1100, "Voila": 1250}
+NARROWEST_OUTPUT_PX = min(OUTPUT_AREAS_PX.values())  # JupyterLab's default, file browser open
+MIN_TEXT_PX = 11     # no text smaller than this on screen, in any of those layouts
+WORST_SCALE = NARROWEST_OUTPUT_PX / (WIDTH * DPI)  # 0.74: a full-width figure at its smallest
+MIN_DRAWN_PX = MIN_TEXT_PX / WORST_SCALE  # 14.9 px: no text may be drawn smaller
+SMALL_PT = 11.0      # ticks, legends, notes: 15.3 px drawn, 11.3 px on screen at worst
+TEXT_PT = 13.0       # titles and labels: 18 px drawn, 13.3 px on screen at worst
+MIN_PT = SMALL_PT    # the floor :func:`finish` lifts any text to
+SMALLEST_DRAWN_PX = MIN_PT * DPI / 72  # the smallest text the style draws, in displayed px
+
+
+def shown_scale(width_px: float) -> float:
+    """How much of its drawn size a figure ``width_px`` wide keeps on screen in the narrowest
+    output area (1 when it fits)."""
+    return min(1.0, NARROWEST_OUTPUT_PX / width_px)
+
 
 # Okabe & Ito (2008), "Color universal design": told apart by the common colour deficiencies.
 OKABE_ITO = {
@@ -237,7 +254,8 @@ class EpochLocator(MaxNLocator):
     or none: matplotlib's integer locator falls back to fractions there."""
 
     def __init__(self):
-        super().__init__(integer=True, min_n_ticks=1)
+        # nbins "auto": as many ticks as the axis has room for at the labels' size
+        super().__init__(nbins="auto", integer=True, min_n_ticks=1)
 
     def tick_values(self, vmin, vmax):
         ticks = super().tick_values(vmin, vmax)
@@ -299,7 +317,7 @@ def _mark_stretches(ax, line, x, y, mask, edge, marker, label_value):
     text = number(finite.max() if marker == "^" else finite.min()) if len(finite) else ""
     if not np.isfinite(vals).all():  # it blew up: say how far it got, then what it became
         text += (", then " if text else "") + number(vals[~np.isfinite(vals)][0])
-    right = x[i] >= np.mean(ax.get_xlim())
+    right = _right_half(ax, x[i])
     note = ax.annotate(text, (x[i], edge), xytext=(-9 if right else 9,
                        -5 if marker == "^" else 5), textcoords="offset points",
                        ha="right" if right else "left", va="top" if marker == "^" else "bottom",
@@ -311,8 +329,7 @@ def _mark_stretches(ax, line, x, y, mask, edge, marker, label_value):
 
 def note(ax, x, y, text: str, *, color: str = "black"):
     """A short note at a data point, boxed so it reads over lines, turned inward from the edge."""
-    right = x >= np.mean(ax.get_xlim())
-    top = y >= np.mean(ax.get_ylim())
+    right, top = _right_half(ax, x), _top_half(ax, y)
     return ax.annotate(text, (x, y), xytext=(-9 if right else 9, -7 if top else 7),
                        textcoords="offset points", ha="right" if right else "left",
                        va="top" if top else "bottom", fontsize=SMALL_PT, zorder=7,
@@ -324,11 +341,22 @@ def mark_true_value(ax, x, y, value, *, prefix: str = "", left: bool | None = No
     """Write the real value of a point drawn clipped at the top edge, just below it (to its
     left when ``left`` or, by default, when the point is in the right half of the Axes)."""
     text = "not a number" if math.isnan(value) else f"{value:.2g}"
-    right = x >= np.mean(ax.get_xlim()) if left is None else left
+    right = _right_half(ax, x) if left is None else left
     ax.annotate(f"{prefix}{text}", (x, y), xytext=(-8 if right else 8, -4),
                 textcoords="offset points", ha="right" if right else "left", va="top",
                 color="black", fontsize=SMALL_PT,
                 bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=BAD, lw=0.8, alpha=0.9))
+
+
+def _right_half(ax, x) -> bool:
+    """Whether ``x`` lies in the right half of the Axes as drawn (log axes too)."""
+    return ax.xaxis.get_transform().transform(x) >= np.mean(
+        ax.xaxis.get_transform().transform(ax.get_xlim()))
+
+
+def _top_half(ax, y) -> bool:
+    return ax.yaxis.get_transform().transform(y) >= np.mean(
+        ax.yaxis.get_transform().transform(ax.get_ylim()))
 
 
 def _extremity(vals, marker):

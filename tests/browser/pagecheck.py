@@ -3,8 +3,9 @@
 ``check_lab_notebook`` drives JupyterLab like a learner (wait for the kernel, Run All Cells, move
 a slider with the keyboard); ``check_voila_page`` does the same on a Voila page. Both also look at
 the figures (each one's displayed width against its output area, a dashboard's pixels per displayed
-pixel and the size of its text), scrub and play every dashboard that has an epoch scrubber, and keep
-a screenshot of every dashboard. Both return a :class:`Report` whose ``problems`` are plain
+pixel and the size of its text, and the smallest text drawn into each figure times the scale the
+page shows it at, at least ``MIN_TEXT_PX`` on screen), scrub and play every dashboard that has an
+epoch scrubber, and keep a screenshot of every dashboard. Both return a :class:`Report` whose ``problems`` are plain
 sentences, empty when the page is healthy.
 """
 
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from harness import ARTIFACTS, SCREENSHOTS, TOKEN
 
+from hplab.plots import _style as style
+
 IDLE = re.compile(r"\| Idle$")
 OPEN_TIMEOUT = 120      # s: page loaded and the kernel idle
 RUN_TIMEOUT = 240       # s: Run All Cells finished (nbval allows 60 s per notebook; this is a page)
@@ -28,7 +31,10 @@ POLL = 0.1              # s: how often a waiting loop looks again
 PLAY_TIMEOUT = 10       # s: after play, the scrubber must have moved on and the picture changed
 MIN_FILL = 0.8          # a figure's displayed width / its output area's width
 MIN_DENSITY = 2.0       # a dashboard image's pixels per displayed pixel (drawn for high-DPI screens)
-MIN_TEXT_PX = 11        # computed font size of any text in a dashboard
+MIN_TEXT_PX = style.MIN_TEXT_PX  # on screen: the dashboards' HTML text, and text drawn in figures
+# The smallest text drawn in a figure, in displayed px before the page scales the figure: a
+# dashboard may say it on its picture (data-hplab-min-text-px); otherwise the course style's.
+DRAWN_TEXT_PX = style.SMALLEST_DRAWN_PX
 SCRUB_TARGET_MS = 100   # scrubber move -> new picture; reported, never failed on (load varies)
 SCRUB_MOVES = 3         # scrubber moves timed per dashboard; the median is reported
 DASHBOARD_SHOTS = ARTIFACTS / "browser" / "dashboards"
@@ -55,9 +61,10 @@ class Report:
         parts = [f"{self.name}: {times}"] + [_describe(d) for d in self.dashboards]
         if self.figures:
             fills, shown = [f["fill"] for f in self.figures], [f["shown"] for f in self.figures]
+            smallest = min(shown_text_px(f) for f in self.figures)
             parts.append(f"{len(fills)} static figures, width {min(fills):.0%} to {max(fills):.0%} "
                          f"of the output area, shown at {min(shown):.0%} to {max(shown):.0%} of "
-                         "their drawn size")
+                         f"their drawn size (smallest drawn text at {smallest:.1f} px)")
         return "; ".join(parts)
 
 
@@ -67,7 +74,8 @@ def _describe(d: dict) -> str:
              f"diagnosis {d.get('diagnosis_s', float('nan')):.2f} s"]
     if "fill" in d:
         words.append(f"width {d['width']} of {d['area']} px ({d['fill']:.0%}), "
-                     f"density {d['density']:.2f}, shown at {d['shown']:.0%} of its drawn size")
+                     f"density {d['density']:.2f}, shown at {d['shown']:.0%} of its drawn size "
+                     f"(its smallest drawn text at {shown_text_px(d):.1f} px)")
     if d.get("smallest_text_px") is not None:
         words.append(f"smallest text {d['smallest_text_px']:g} px")
     if "scrub_ms" in d:
@@ -216,13 +224,16 @@ MEASURE_JS = r"""
     return el.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
   };
   // drawn: the width the figure was made for (its width attribute, else one pixel per pixel);
-  // shown below 1, its text is that much smaller on screen than it was drawn
+  // shown below 1, its text is that much smaller on screen than it was drawn. textPx: the
+  // smallest text drawn in it, when the picture (or what holds it) says so
   const size = (img, area) => {
     const drawn = +img.getAttribute('width') || img.naturalWidth;
+    const said = img.closest('[data-hplab-min-text-px]');
     return {cell: cellOf(area), width: img.clientWidth, area: Math.round(inner(area)),
             natural: img.naturalWidth, fill: img.clientWidth / inner(area),
             density: img.clientWidth ? img.naturalWidth / img.clientWidth : 0,
-            shown: drawn ? img.clientWidth / drawn : 0};
+            shown: drawn ? img.clientWidth / drawn : 0,
+            textPx: said ? +said.dataset.hplabMinTextPx || null : null};
   };
   const dashboards = [...root.querySelectorAll('[data-hplab-dashboard]')].map(dash => {
     const marked = [...dash.querySelectorAll('img.hplab-figure, .hplab-figure img')].filter(visible);
@@ -388,11 +399,28 @@ def size_problems(measures: dict, *, figures: bool = True) -> list[str]:
         if small and small["px"] < MIN_TEXT_PX:
             problems.append(f"{where}: the text {small['text']!r} is {small['px']:g} px "
                             f"(at least {MIN_TEXT_PX} px wanted)")
+        problems += _drawn_text_problem(where + ": its figure", d)
     for f in measures["figures"] if figures else ():
         if f["fill"] < MIN_FILL:
             problems.append(f"cell {f['cell']}: a figure is {f['width']} px wide in an output area "
                             f"of {f['area']} px ({f['fill']:.0%}; at least {MIN_FILL:.0%} wanted)")
+        problems += _drawn_text_problem(f"cell {f['cell']}: a figure", f)
     return problems
+
+
+def shown_text_px(size: dict) -> float:
+    """The smallest text of a measured figure as it shows on screen: drawn size times the scale
+    the page shows the figure at."""
+    return (size.get("textPx") or DRAWN_TEXT_PX) * size["shown"]
+
+
+def _drawn_text_problem(what: str, size: dict) -> list[str]:
+    if not size.get("shown") or shown_text_px(size) >= MIN_TEXT_PX - 0.05:  # a rounding's slack
+        return []
+    drawn = size.get("textPx") or DRAWN_TEXT_PX
+    return [f"{what} is shown at {size['shown']:.0%} of its drawn size, so its smallest text, drawn "
+            f"at {drawn:.1f} px, shows at {shown_text_px(size):.1f} px (at least {MIN_TEXT_PX} px "
+            "wanted)"]
 
 
 def measure(page, report: Report, root_selector, *, figures: bool = True) -> dict:

@@ -3,7 +3,8 @@
 The notebooks are built from samples.py: two small dashboards, a healthy one and one whose slider
 callback raises; a widget whose front end does not exist, a cell that raises, and a cell after it;
 a dashboard drawn small at one pixel per pixel with tiny text, and a narrow static figure beside a
-wide one; dashboards with an epoch scrubber and play, one whose frames never change the picture.
+wide one whose text is scaled down too far; dashboards with an epoch scrubber and play, one whose
+frames never change the picture.
 """
 
 import pagecheck
@@ -46,7 +47,10 @@ def test_narrow_low_density_image_small_text_and_narrow_figure_are_reported(lab,
     healthy, small = report.dashboards
     assert healthy["fill"] >= 0.99 and healthy["density"] >= 2 and healthy["smallest_text_px"] >= 11
     assert small["shown"] == pytest.approx(1)  # 300 px drawn, 300 px shown
-    assert not any("dashboard 1" in p or "cell 5" in p for p in report.problems), text
+    assert not any("dashboard 1" in p for p in report.problems), text
+    # 16 inches wide: it fills the area, but scaled down that far its text is too small to read
+    assert not any("cell 5: a figure is" in p and "wide" in p for p in report.problems), text
+    assert "cell 5: a figure is shown at" in text and "so its smallest text, drawn at" in text
     assert "dashboard 2 (cell 3): its figure is 300 px wide in an output area of" in text
     assert "dashboard 2 (cell 3): its figure has 300 pixels shown on 300 (density 1.00" in text
     assert "dashboard 2 (cell 3): the text 'tiny print 2' is 8 px" in text  # measured before moving it
@@ -55,6 +59,10 @@ def test_narrow_low_density_image_small_text_and_narrow_figure_are_reported(lab,
     assert narrow["fill"] < 0.5 and wide["fill"] >= 0.99
     for n in (1, 2):
         assert (pagecheck.DASHBOARD_SHOTS / f"check-sizes-{n}.png").stat().st_size > 1000
+    said = dict(cell=9, fill=1.0, width=600, area=600, textPx=20)  # a picture saying its text size
+    assert not pagecheck.size_problems({"dashboards": [], "figures": [{**said, "shown": 0.6}]})
+    assert "shows at 10.0 px" in pagecheck.size_problems({"dashboards": [],
+                                                          "figures": [{**said, "shown": 0.5}]})[0]
 
 
 def test_scrubbing_and_play_change_the_picture_or_are_reported(lab, lab_page, monkeypatch):
