@@ -4,7 +4,7 @@ their sentences say about the two holds on the lesson's seed and on at least 4 o
 import pytest
 from seeds_helpers import SEEDS, holds
 
-from hplab import frames, widgets
+from hplab import frames, playground, widgets
 
 OVERFIT_03 = widgets.CapacityLab.PRESETS["too big for the data"].values
 LONG_07 = {**widgets.EarlyStoppingLab.VALUES, **widgets.EarlyStoppingLab.PRESETS["too many epochs"].values}
@@ -14,9 +14,9 @@ def _recorded(config):
     """{seed: (History, best frame, last frame)} for the run the lesson records."""
     out = {}
     for seed in SEEDS:
-        c = widgets.check_config({**config, "seed": seed})
-        rec = frames.FrameRecorder(widgets.load_data(c))
-        hist = widgets.train_run(c, callbacks=[rec], track=False).history
+        c = playground.check_config({**config, "seed": seed})
+        rec = frames.FrameRecorder(playground.load_data(c))
+        hist = playground.train_run(c, callbacks=[rec], track=False).history
         out[seed] = (hist, *frames.best_and_last(rec, hist))
     return out
 

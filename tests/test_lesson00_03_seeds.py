@@ -1,6 +1,6 @@
 """Lessons 00, 01 and 03: what each says about its runs, on the lesson's seed and on five others.
 
-The runs go through the same functions the lessons call (``widgets.train_run`` behind
+The runs go through the same functions the lessons call (``playground.train_run`` behind
 ``compare_presets``/``compare_configs``, with the presets and ``hplab.scenarios``' settings).
 The ``seed`` knob moves the starting weights and the minibatch order; a claim the lesson states
 as general must hold on seed 0 and on at least 4 of seeds 1-5.
@@ -10,11 +10,11 @@ import pytest
 from seeds_helpers import LESSON_SEED, SEEDS, holds
 
 import hplab
-from hplab import scenarios, widgets
+from hplab import playground, scenarios, widgets
 
 
 def run(values, seed, cls=widgets.Playground, track=False):
-    return widgets.train_run({**cls.VALUES, **values, "seed": seed}, track=track)
+    return playground.train_run({**cls.VALUES, **values, "seed": seed}, track=track)
 
 
 def preset(name, seed, cls=widgets.Playground, track=False):
@@ -50,7 +50,7 @@ def test_00_three_presets_healthy_exploding_and_first_layers_starved():
         assert preset("good", seed).diagnosis.label == "good"
         assert preset("divergence", seed).history.status == "diverged"
         deep = preset("vanishing gradients", seed, track=True)
-        assert widgets.health(deep.history)["gradient_ratio"] < 1e-3   # thousands of times smaller
+        assert playground.health(deep.history)["gradient_ratio"] < 1e-3   # thousands of times smaller
 
     holds(claim, {s: s for s in SEEDS})
 
@@ -176,7 +176,7 @@ def test_01_answers_more_data_cures_overfitting_brakes_stop_it_smaller_changes_d
 @pytest.fixture(scope="module")
 def grown():
     base, sizes = scenarios.CAPACITY_BASE, scenarios.CAPACITY_SIZES
-    return {s: {n: widgets.train_run({**base, **v, "seed": s}, track=False)
+    return {s: {n: playground.train_run({**base, **v, "seed": s}, track=False)
                 for n, v in sizes.items()} for s in SEEDS}
 
 
@@ -198,7 +198,7 @@ def test_03_capacity_lifts_accuracy_from_underfitting_until_it_is_enough(grown):
 def test_03_four_units_stay_short_of_the_spirals_with_four_times_the_epochs():
     def claim(seed):
         base = {**scenarios.CAPACITY_BASE, "epochs": 4 * scenarios.CAPACITY_BASE["epochs"]}
-        r = widgets.train_run({**base, **scenarios.CAPACITY_SIZES["1 x 4"], "seed": seed},
+        r = playground.train_run({**base, **scenarios.CAPACITY_SIZES["1 x 4"], "seed": seed},
                               track=False)
         assert r.history.train_metric[-1] < 0.8
 

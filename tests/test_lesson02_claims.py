@@ -10,7 +10,7 @@ import pytest
 from seeds_helpers import LESSON_SEED, OTHER_SEEDS, SEEDS, holds
 
 import hplab
-from hplab import scenarios
+from hplab import playground, scenarios
 
 NAMES = ["constant", "step", "exponential", "cosine", "one_cycle", "warmup"]
 
@@ -167,7 +167,7 @@ def _lab_run(seed, **knobs):
     from hplab import widgets
 
     values = {**widgets.LearningRateLab.VALUES, **knobs, "seed": seed}
-    return widgets.train_run(values, track=False).history
+    return playground.train_run(values, track=False).history
 
 
 def _first_diverging_notch(seed, optimizer):

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import hplab
-from hplab import comparisons, widgets
+from hplab import comparisons, playground, widgets
 from hplab.models import ACTIVATIONS, linear_layers
 
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
@@ -263,9 +263,9 @@ def test_06_hplab_mlp_uses_he_init_for_relu_while_pytorch_default_is_uniform_ove
 
 def test_06_dying_relu_preset_gives_the_same_verdict_in_the_playground_and_the_lab():
     lab = widgets.ActivationLab.PRESETS["dying ReLU"]
-    play = widgets.PRESETS["dying ReLU"]
-    lab_config = widgets.check_config({**widgets.ActivationLab.VALUES, **lab.values})
-    assert widgets.check_config(play.values) == lab_config
+    play = playground.PRESETS["dying ReLU"]
+    lab_config = playground.check_config({**widgets.ActivationLab.VALUES, **lab.values})
+    assert playground.check_config(play.values) == lab_config
     assert play.label == lab.label
 
 

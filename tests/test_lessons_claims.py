@@ -4,11 +4,11 @@ Only claims the foundation tests (test_train.py, test_diagnose.py) do not alread
 """
 
 import hplab
-from hplab import widgets
+from hplab import playground, widgets
 
 
 def preset(name, cls=widgets.Playground):
-    return widgets.train_run({**cls.VALUES, **cls.PRESETS[name].values}, track=False)
+    return playground.train_run({**cls.VALUES, **cls.PRESETS[name].values}, track=False)
 
 
 # Lessons 00, 01 and 03 are checked over six seeds in tests/test_lesson00_03_seeds.py.
@@ -85,7 +85,7 @@ def test_07_patience_and_min_delta_order_the_stopping_epochs():
 
 def _overconfident_not_less_accurate(seed) -> bool:
     lab = widgets.EarlyStoppingLab
-    long, stopped = (widgets.train_run({**lab.VALUES, **lab.PRESETS[name].values, "seed": seed},
+    long, stopped = (playground.train_run({**lab.VALUES, **lab.PRESETS[name].values, "seed": seed},
                                        track=False) for name in ("too many epochs", "early stopping"))
     return (long.val["loss"] > 2 * stopped.val["loss"]
             and long.val["metric"] >= stopped.val["metric"] - 0.02)

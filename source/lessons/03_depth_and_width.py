@@ -14,7 +14,7 @@
 
 # %%
 import hplab
-from hplab import frames, scenarios, widgets
+from hplab import frames, playground, scenarios, widgets
 
 # %% [markdown]
 # ## Counting capacity
@@ -127,7 +127,7 @@ assert braked["L2 penalty 0.1"].history.val_loss[-1] < 1.15 * min(braked["L2 pen
 # %%
 free_run = braked["no brake"]
 rec = frames.FrameRecorder(free_run.data)  # one snapshot of the boundary per epoch
-again = widgets.train_run(free_run.config, callbacks=[rec], track=False)  # the same run, recorded
+again = playground.train_run(free_run.config, callbacks=[rec], track=False)  # the same run, recorded
 hist = again.history
 fig = frames.best_vs_last(rec, hist)
 best, last = frames.best_and_last(rec, hist)

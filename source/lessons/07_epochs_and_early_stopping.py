@@ -13,7 +13,7 @@
 
 # %%
 import hplab
-from hplab import frames, widgets
+from hplab import frames, playground, widgets
 
 # %% [markdown]
 # ## Too few, too many, and just stopping in time
@@ -66,7 +66,7 @@ assert runs["too many epochs"].val["metric"] >= runs["early stopping"].val["metr
 # %%
 long_run = runs["too many epochs"]
 rec = frames.FrameRecorder(long_run.data)  # one snapshot of the boundary per epoch
-again = widgets.train_run(long_run.config, callbacks=[rec], track=False)  # the same run, recorded
+again = playground.train_run(long_run.config, callbacks=[rec], track=False)  # the same run, recorded
 fig = frames.best_vs_last(rec, again.history)
 best, last = frames.best_and_last(rec, again.history)
 for name, f in (("best", best), ("last", last)):
