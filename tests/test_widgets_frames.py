@@ -198,7 +198,7 @@ def test_drawing_ahead_starts_next_to_the_scrubber_and_leaves_the_picture_alone(
     dash.scrubber.value = 3
     dash.draw_ahead(limit=1)
     assert sorted(dash.frames_png) == [1, 2, 3, 4, 5, 6]  # 4 was there already
-    assert dash._replay[1]["curves"]["loss"][1].get_xdata()[0] == 3  # back at the step shown
+    assert dash.shown_step == 3 and bytes(dash.image.value) == dash.frames_png[3] == dash.png()
 
 
 def test_a_new_run_or_a_new_ghost_drops_the_kept_frames():
@@ -236,3 +236,48 @@ def test_an_idle_kernel_draws_every_frame_ahead_and_a_new_run_cancels_the_rest()
 def test_without_an_event_loop_nothing_is_drawn_ahead():
     dash = _short()
     assert dash.frames_png == {} and dash._replay is None
+
+
+class _Loop:
+    """Stands in for the kernel's event loop: keeps what was scheduled, runs it when asked."""
+
+    def __init__(self):
+        self.later = []
+
+    def call_later(self, delay, fn, *args):
+        self.later.append((fn, args))
+
+    def run_one(self):
+        fn, args = self.later.pop(0)
+        fn(*args)
+
+
+def test_a_frame_is_drawn_ahead_only_while_no_other_thread_draws(monkeypatch):
+    import threading
+
+    dash = _short()
+    loop = _Loop()
+    monkeypatch.setattr(_base.asyncio, "get_running_loop", lambda: loop)
+    dash.reset()  # a new picture: its frames are scheduled on the loop
+    loop.run_one()  # the still parts
+    held, release = threading.Event(), threading.Event()
+
+    def scrub_elsewhere():  # what a widget message in a second thread of the kernel does
+        with dash._lock:
+            held.set()
+            release.wait(10)
+
+    other = threading.Thread(target=scrub_elsewhere)
+    other.start()
+    held.wait(10)
+    loop.run_one()
+    assert dash.frames_png == {} and len(loop.later) == 1  # not drawn, tried again later
+    release.set()
+    other.join()
+    loop.run_one()
+    assert list(dash.frames_png) == [5]
+    dash.controls["seed"].value = 1  # a new run: what was scheduled for the old one does nothing
+    stale = loop.later.pop(0)
+    loop.run_one()  # the new run's first step
+    stale[0](*stale[1])
+    assert dash.frames_png == {} and dash._replay is not None

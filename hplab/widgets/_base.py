@@ -17,6 +17,7 @@ import html
 import io
 import math
 import textwrap
+import threading
 import time
 
 import ipywidgets as W
@@ -304,6 +305,7 @@ class Dashboard:
         self._finished_png = b""  # the finished run's picture, shown when no step is
         self.frames_png: dict[int, bytes] = {}  # step -> picture of the run shown, drawn once
         self._ahead_run = 0  # which picture the frames drawn ahead belong to; a new one cancels
+        self._lock = threading.RLock()  # held while the figure is drawn (see _draw_ahead_when_idle)
         self.view = self._layout()
         self.view.children += (W.HTML(HIDE_STATIC),)  # live widgets hide the static copy
         self._static = None  # the display of that copy, updated after every run
@@ -344,6 +346,10 @@ class Dashboard:
 
     def run(self):
         """Compute with the current knobs and draw the result; errors are shown, not raised."""
+        with self._lock:
+            return self._run()
+
+    def _run(self):
         self._started = True
         start = time.perf_counter()
         self.live_frames = 0
@@ -384,9 +390,10 @@ class Dashboard:
 
     def reset(self) -> None:
         """Forget the previous run (the ghost) and redraw."""
-        self.ghost = None
-        if self._last is not None:
-            self._draw_final()
+        with self._lock:
+            self.ghost = None
+            if self._last is not None:
+                self._draw_final()
 
     def png(self) -> bytes:
         """The current figure as PNG bytes (``style.RETINA`` pixels per displayed pixel)."""
@@ -456,6 +463,10 @@ class Dashboard:
 
     def static_png(self) -> bytes:
         """The figure with the diagnosis written under it, for viewers without widgets."""
+        with self._lock:
+            return self._static_png()
+
+    def _static_png(self) -> bytes:
         if self.result is None:
             return self.png()
         if self._replay is not None:
@@ -540,7 +551,7 @@ class Dashboard:
                              f"({self.error})")
         step = check.integer(self.STEP, step, low=0, high=self.steps(r))
         start = time.perf_counter()
-        png = self.frame_png(step)
+        png = self.frames_png.get(step) or self.frame_png(step)  # a picture kept: swapped only
         self.image.value = png
         was = self.steps(r) if self.shown_step is None else self.shown_step  # (the end, at first)
         self._heading = -1 if step < was else 1  # where the frames drawn ahead go next
@@ -551,12 +562,12 @@ class Dashboard:
     def frame_png(self, step: int) -> bytes:
         """The picture of the last run at ``step``: drawn the first time it is asked for (or
         ahead, while the kernel is idle), afterwards the same bytes from ``frames_png``."""
-        r = self._last
-        blitter, view = self._start_replay()
-        self.update_step(view, r, step)  # cheap; keeps the artists at the step shown
-        if step not in self.frames_png:
-            self.frames_png[step] = blitter.render()
-        return self.frames_png[step]
+        with self._lock:
+            blitter, view = self._start_replay()
+            self.update_step(view, self._last, step)  # cheap; the artists show the step asked
+            if step not in self.frames_png:
+                self.frames_png[step] = blitter.render()
+            return self.frames_png[step]
 
     def _start_replay(self) -> tuple:
         """Prepare the figure for replaying the last run, once per picture: the still parts
@@ -576,21 +587,20 @@ class Dashboard:
         r = self._last
         if r is None:
             return 0
-        at, drawn = self.scrubber.value, 0
+        at = self.scrubber.value
         todo = sorted((s for s in range(self.steps(r) + 1) if s not in self.frames_png),
                       key=lambda s: (s == at, abs(s - at), (s - at) * self._heading < 0))
         for step in todo[:limit]:
             self.frame_png(step)
-            drawn += 1
-        if todo and self.shown_step is not None:
-            self.update_step(self._replay[1], r, self.shown_step)  # back to the step shown
-        return drawn
+        return len(todo[:limit])
 
     def _draw_ahead_when_idle(self) -> None:
         """In a running kernel, draw the frames of the run just shown one at a time between the
-        kernel's messages, on its own event loop (the figure is never touched from another
-        thread). A new run or picture cancels what is left. Without an event loop (a script,
-        a test) nothing happens: frames are drawn when asked for."""
+        kernel's messages, on the event loop of the thread that showed it. JupyterLab may send
+        widget messages to a second thread of the kernel (a subshell): a frame is drawn only
+        while no other thread holds the figure (``_lock``), else a little later. A new run or
+        picture cancels what is left. Without an event loop (a script, a test) nothing
+        happens: frames are drawn when asked for."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -601,7 +611,12 @@ class Dashboard:
     def _draw_one_ahead(self, loop, run: int) -> None:
         if run != self._ahead_run or self._last is None:
             return  # a newer picture took over
+        if not self._lock.acquire(blocking=False):  # another thread is drawing: try again soon
+            loop.call_later(AHEAD_PAUSE, self._draw_one_ahead, loop, run)
+            return
         try:
+            if run != self._ahead_run:
+                return
             if self._replay is None:  # the still parts alone: the kernel is free again sooner
                 self._start_replay()
                 more = True
@@ -611,6 +626,8 @@ class Dashboard:
             self.error = f"{type(exc).__name__}: {exc}"
             self._show_error()
             return
+        finally:
+            self._lock.release()
         if more:
             loop.call_later(AHEAD_PAUSE, self._draw_one_ahead, loop, run)
 
