@@ -45,6 +45,7 @@ SMALL_PT = 11.0      # ticks, legends, notes: 15.3 px drawn, 11.3 px on screen a
 TEXT_PT = 13.0       # titles and labels: 18 px drawn, 13.3 px on screen at worst
 MIN_PT = SMALL_PT    # the floor :func:`finish` lifts any text to
 SMALLEST_DRAWN_PX = MIN_PT * DPI / 72  # the smallest text the style draws, in displayed px
+TOP_MARK_PAD = 12.0  # pt between an Axes and its title when marks stand on its top edge
 
 
 def shown_scale(width_px: float) -> float:
@@ -303,6 +304,8 @@ def _mark_stretches(ax, line, x, y, mask, edge, marker, label_value):
         return
     starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])  # first point of each stretch
     color = line.get_color()
+    if marker == "^":
+        _room_above(ax)
     (mark,) = ax.plot(x[starts], np.full(len(starts), edge), ls="none", marker=marker, ms=9,
                       color=color, mec="black", mew=0.8, clip_on=False, zorder=6,
                       scalex=False, scaley=False)  # marks never move the limits they mark
@@ -346,6 +349,13 @@ def mark_true_value(ax, x, y, value, *, prefix: str = "", left: bool | None = No
                 textcoords="offset points", ha="right" if right else "left", va="top",
                 color="black", fontsize=SMALL_PT,
                 bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=BAD, lw=0.8, alpha=0.9))
+
+
+def _room_above(ax) -> None:
+    """Move the title up from the Axes, clear of the marks standing on its top edge."""
+    if ax.get_title():
+        ax.set_title(ax.get_title(), pad=TOP_MARK_PAD, fontsize=ax.title.get_fontsize(),
+                     color=ax.title.get_color())
 
 
 def _right_half(ax, x) -> bool:

@@ -122,7 +122,8 @@ def lr_sweep_curve(sweep, ax=None, *, title: str | None = None):
     ax.set_ylim(0, ceiling)
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("loss after training")
-    ax.set_title(title if title is not None else "where each learning rate ends up")
+    ax.set_title(title if title is not None else "where each learning rate ends up",
+                 pad=style.TOP_MARK_PAD)
     return style.finish(ax, legend=True)
 
 
@@ -159,7 +160,8 @@ def lr_sweep_curves(sweep, ax=None, *, key: str = "train_loss", title: str | Non
     bar.ax.yaxis.label.set_fontsize(style.TEXT_PT)
     ax.set_xlabel("epoch")
     ax.set_ylabel(key.replace("_", " "))
-    ax.set_title(title if title is not None else f"{len(hists)} learning rates trained at once")
+    ax.set_title(title if title is not None else f"{len(hists)} learning rates trained at once",
+                 pad=style.TOP_MARK_PAD)
     return style.finish(ax, epochs="x")
 
 

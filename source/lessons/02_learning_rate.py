@@ -253,9 +253,8 @@ assert all(hplab.diagnose(h).label == "good" for h in list(tried.values())[1:])
 # %%
 sweep = scenarios.sweep(data, seed=0)  # hplab.lr_sweep(data, np.logspace(-3, 1.5, 24), ...)
 fig, axes = plots.grid(2, ncols=2, size=(5.2, 3.6))
-plots.lr_sweep_curve(sweep, axes[0])
 axes[0].axvline(found.suggestion, color="tab:green", ls="--", label="range test")
-axes[0].legend(fontsize="x-small", loc="upper left")
+plots.lr_sweep_curve(sweep, axes[0])  # its legend takes the range test's line too
 plots.overlay({f"{lr:.2g}": h for lr, h in zip(sweep.lrs[::3], sweep.histories[::3])},
               axes[1], key="train_loss", title="every third rate, training loss");
 
