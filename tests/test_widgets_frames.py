@@ -281,3 +281,12 @@ def test_a_frame_is_drawn_ahead_only_while_no_other_thread_draws(monkeypatch):
     loop.run_one()  # the new run's first step
     stale[0](*stale[1])
     assert dash.frames_png == {} and dash._replay is not None
+
+
+def test_at_most_keep_pictures_are_kept_the_farthest_going_first(monkeypatch):
+    monkeypatch.setattr(_base, "KEEP", 3)
+    dash = _short()
+    assert dash.draw_ahead() == 3 and sorted(dash.frames_png) == [3, 4, 5]
+    assert dash.draw_ahead() == 0  # drawing ahead never pushes a kept picture out
+    dash.scrubber.value = 0
+    assert sorted(dash.frames_png) == [0, 3, 4]  # 5 was the farthest from 0

@@ -48,6 +48,7 @@ LIVE_INTERVAL = 0.5  # seconds between later live frames
 FPS = 6  # play: frames per second, a steady pace the eye can follow
 VEIL = 0.75  # how much of the curves after the scrubbed epoch is hidden (white, this opaque)
 VEIL_GID = "hplab-veil"
+KEEP = 120  # pictures kept per run at most (about 35 MB); the farthest from the step asked go first
 AHEAD_PAUSE = 0.02  # s the kernel stays free between two frames drawn ahead of the scrubber
 
 
@@ -566,6 +567,8 @@ class Dashboard:
             blitter, view = self._start_replay()
             self.update_step(view, self._last, step)  # cheap; the artists show the step asked
             if step not in self.frames_png:
+                if len(self.frames_png) >= KEEP:
+                    del self.frames_png[max(self.frames_png, key=lambda s: abs(s - step))]
                 self.frames_png[step] = blitter.render()
             return self.frames_png[step]
 
@@ -579,20 +582,21 @@ class Dashboard:
         return self._replay
 
     def draw_ahead(self, limit: int | None = None) -> int:
-        """Draw up to ``limit`` (default: all) frames of the last run not drawn yet, nearest
-        the scrubber first, on the side it last moved to (forward before the first move: the
-        scrubber then stands at the end), and the step under it, if not shown, last; so that a
-        later scrub only swaps the picture. Returns how many were drawn. The kernel does this
-        by itself while idle."""
+        """Draw up to ``limit`` frames of the last run not drawn yet (default: all, as long as
+        fewer than ``KEEP`` are kept), nearest the scrubber first, on the side it last moved to
+        (back, before the first move: the scrubber then stands at the end), and the step under
+        it, if not shown, last; so that a later scrub only swaps the picture. Returns how many
+        were drawn. The kernel does this by itself while idle."""
         r = self._last
         if r is None:
             return 0
         at = self.scrubber.value
         todo = sorted((s for s in range(self.steps(r) + 1) if s not in self.frames_png),
                       key=lambda s: (s == at, abs(s - at), (s - at) * self._heading < 0))
-        for step in todo[:limit]:
+        todo = todo[:max(KEEP - len(self.frames_png), 0)][:limit]  # never pushing kept ones out
+        for step in todo:
             self.frame_png(step)
-        return len(todo[:limit])
+        return len(todo)
 
     def _draw_ahead_when_idle(self) -> None:
         """In a running kernel, draw the frames of the run just shown one at a time between the
