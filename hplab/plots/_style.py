@@ -41,7 +41,10 @@ NARROWEST_OUTPUT_PX = min(OUTPUT_AREAS_PX.values())  # JupyterLab's default, fil
 MIN_TEXT_PX = 11     # no text smaller than this on screen, in any of those layouts
 WORST_SCALE = NARROWEST_OUTPUT_PX / (WIDTH * DPI)  # 0.74: a full-width figure at its smallest
 MIN_DRAWN_PX = MIN_TEXT_PX / WORST_SCALE  # 14.9 px: no text may be drawn smaller
-SMALL_PT = 11.0      # ticks, legends, notes: 15.3 px drawn, 11.3 px on screen at worst
+# Ticks, legends, notes: 16 px drawn, 11.8 px on screen at worst. Above the floor by half a point
+# because a notebook saves a figure cut to what it holds ("tight"), and outside legends or long
+# labels make that up to ~5 % wider than WIDTH, and shown smaller (lesson 10's: at 71 %).
+SMALL_PT = 11.5
 TEXT_PT = 13.0       # titles and labels: 18 px drawn, 13.3 px on screen at worst
 MIN_PT = SMALL_PT    # the floor :func:`finish` lifts any text to
 SMALLEST_DRAWN_PX = MIN_PT * DPI / 72  # the smallest text the style draws, in displayed px
@@ -152,6 +155,11 @@ def finish(ax, *, legend: bool = False, epochs: str | None = None, loc: str = "b
     return ax
 
 
+# A legend inside an Axes takes at most this share of its width: a panel may still narrow when
+# the figure's other panels are laid out (legends beside them), and a wide legend then covers data.
+LEGEND_MAX_SHARE = 0.4
+
+
 def place_legend(ax, *, loc: str = "best"):
     """A legend off the data: outside, to the right of the Axes (``loc="outside"``), or at
     matplotlib's best place inside, moved outside when it would still cover a data point."""
@@ -159,10 +167,18 @@ def place_legend(ax, *, loc: str = "best"):
         return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL_PT,
                          borderaxespad=0.0)
     leg = ax.legend(loc=loc, fontsize=SMALL_PT)
-    if loc == "best" and legend_covers_data(ax, leg):
+    if loc == "best" and (legend_covers_data(ax, leg) or _wide_inside(ax, leg)):
         leg = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL_PT,
                         borderaxespad=0.0)
     return leg
+
+
+def _wide_inside(ax, leg) -> bool:
+    return leg.get_window_extent(_renderer(ax.figure)).width > LEGEND_MAX_SHARE * ax.bbox.width
+
+
+def _renderer(fig):
+    return fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else fig._get_renderer()
 
 
 def legend_covers_data(ax, leg=None) -> bool:
@@ -172,9 +188,7 @@ def legend_covers_data(ax, leg=None) -> bool:
         return False
     fig = ax.figure
     ax.get_xlim(), ax.get_ylim()  # settle autoscaled limits before measuring
-    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") \
-        else fig._get_renderer()
-    box = leg.get_window_extent(renderer)
+    box = leg.get_window_extent(_renderer(fig))
     for line in ax.get_lines():
         if getattr(line, "_hplab_mark", False) or not line.get_visible():
             continue
