@@ -4,11 +4,14 @@
     python benchmarks/frames.py --moves 9       # more moves per dashboard
 
 For every dashboard with play and a scrubber: the median CPU time of a scrubber move to a new
-frame (the PNG bytes ready to send), of the first move after a run (which draws the still parts
-once), of a knob move to the finished figure (the seed, or Train again), and the bytes of the
-frames stored per run. The PlaybookLab has no scrubber; its knob move is timed for a study never
-seen before and for one seen before. Everything runs on one thread; CPU time, not wall time, so
-a busy machine changes the figures little. The table goes to benchmarks/FRAMES.md (see --out).
+frame (the PNG bytes ready to send), of a move back to a step drawn before (its picture is kept),
+of the first move after a run (which draws the still parts once), of drawing every other frame
+ahead (what an idle kernel does after a run), of a knob move to the finished figure (the seed,
+or Train again), the bytes of the frames stored per run and of the pictures kept. The
+PlaybookLab has no scrubber; its knob move is timed for a study never seen before and for one
+seen before. Everything runs on one thread; CPU time, not wall time, so a busy machine changes
+the figures little. The table goes to benchmarks/FRAMES.md (see --out); a section of that file
+headed "## In the browser" (figures measured in Chromium by tests/browser) is kept as it is.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.1  # seconds from scrubber move to new frame
+BROWSER = "## In the browser"  # the section of --out written by hand, kept as it is
 
 
 def clock(fn) -> float:
@@ -65,9 +69,13 @@ def bench_dashboard(cls, moves: int) -> dict:
     for step in steps:
         scrub.append(clock(lambda step=step: setattr(dash.scrubber, "value", step)))
         shown.add(bytes(dash.image.value))
+    again = [clock(lambda step=step: setattr(dash.scrubber, "value", step)) for step in steps]
+    ahead = clock(dash.draw_ahead)
+    pictures = [len(png) for png in dash.frames_png.values()]
     return dict(name=cls.__name__, steps=f"{last} {cls.STEP}s", scrub=statistics.median(scrub),
-                slowest=max(scrub), first=first, knob=statistics.median(knob),
-                frames_differ=len(shown) == len(steps) + 1, stored=stored_bytes(dash))
+                slowest=max(scrub), first=first, again=statistics.median(again), ahead=ahead,
+                knob=statistics.median(knob), frames_differ=len(shown) == len(steps) + 1,
+                stored=stored_bytes(dash), kept=sum(pictures), largest=max(pictures))
 
 
 def bench_playbook(moves: int) -> list[str]:
@@ -102,9 +110,10 @@ def main(argv=None) -> int:
         for cls in replayed:
             m = bench_dashboard(cls, args.moves)
             rows.append(f"| {m['name']} | {m['steps']} | {m['scrub']:.3f} | {m['slowest']:.3f} | "
-                        f"{m['first']:.3f} | {'yes' if m['scrub'] < TARGET else '**no**'} | "
+                        f"{m['again']:.4f} | {m['first']:.3f} | {m['ahead']:.2f} | "
+                        f"{'yes' if m['scrub'] < TARGET else '**no**'} | "
                         f"{'yes' if m['frames_differ'] else '**no**'} | {m['knob']:.2f} | "
-                        f"{m['stored']:,} |")
+                        f"{m['stored']:,} | {m['kept'] / 1e6:.1f} MB | {m['largest'] / 1e3:.0f} kB |")
             print(rows[-1], file=sys.stderr, flush=True)
         playbook = bench_playbook(max(3, args.moves // 2))
     lines = [
@@ -114,17 +123,23 @@ def main(argv=None) -> int:
         f"one thread; `python benchmarks/frames.py --moves {args.moves}`.",
         "",
         f"CPU seconds, medians of {args.moves} moves. Scrubber: a move to a new step until its "
-        f"PNG is ready (target < {TARGET} s); first: the first move after a run, which draws the "
-        "still parts of the figure once. Knob: the seed one up or down (Train again where there "
-        "is none) until the figure is finished. Stored: bytes kept per run for its replay.",
+        f"PNG is ready (target < {TARGET} s); again: a move back to a step drawn before, whose "
+        "picture is kept; first: the first move after a run, which draws the still parts of the "
+        "figure once; ahead: drawing every other step's picture, what an idle kernel does after "
+        "a run, one frame at a time between messages. Knob: the seed one up or down (Train again "
+        "where there is none) until the figure is finished. Stored: bytes kept per run for its "
+        "replay; pictures: the PNG pictures of every step, kept per run, and the largest one "
+        "(what one scrubber move sends).",
         "",
-        "| dashboard | run | scrubber move | slowest | first move | < 0.1 s | frames differ "
-        "| knob move | stored bytes |",
-        "|---|---|---:|---:|---:|---|---|---:|---:|",
+        "| dashboard | run | scrubber move | slowest | again | first move | ahead | < 0.1 s "
+        "| frames differ | knob move | stored bytes | pictures | largest |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|",
         *rows,
         *playbook,
         "",
     ]
+    if args.out.exists() and BROWSER in args.out.read_text():  # measured by hand, kept
+        lines.append(args.out.read_text()[args.out.read_text().index(BROWSER):].rstrip("\n"))
     text = "\n".join(lines)
     print(text)
     args.out.write_text(text)
