@@ -278,7 +278,7 @@ spirals = hplab.load_dataset("spirals", n_samples=400, noise=0.2, seed=0)
 settings = dict(population=8, epochs=24, interval=4, optimizer="adam", lr_range=(1e-5, 1e-1),
                 width=32, seed=0)
 pbt_runs = tune.compare_pbt(spirals, **settings)   # {"PBT": ..., "no exploit": ...}
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, (left, right) = plots.grid(2, ncols=2)  # as wide as the notebook, legends within that width
 plots.pbt_lrs(pbt_runs["PBT"], left)
 plots.pbt_losses(pbt_runs, right);
 
