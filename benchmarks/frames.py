@@ -139,7 +139,8 @@ def main(argv=None) -> int:
         "",
     ]
     if args.out.exists() and BROWSER in args.out.read_text():  # measured by hand, kept
-        lines.append(args.out.read_text()[args.out.read_text().index(BROWSER):].rstrip("\n"))
+        kept = args.out.read_text()
+        lines += [kept[kept.index(BROWSER):].rstrip("\n"), ""]
     text = "\n".join(lines)
     print(text)
     args.out.write_text(text)

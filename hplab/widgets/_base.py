@@ -248,7 +248,8 @@ class Dashboard:
     ``draw(result, axes)``; one whose run is replayed differently overrides ``steps``,
     ``replay_artists`` and ``update_step`` (see PathExplorer). Play and the scrubber
     (``player``, ``scrubber``) show a finished run step by step from what was stored while it
-    ran; :meth:`show_step` does the same from code.
+    ran; :meth:`show_step` does the same from code. Each step's picture is drawn once per run
+    and kept (``frames_png``); in a running kernel the rest are drawn ahead while it is idle.
 
     Args:
         live: draw live frames while a long run trains.
