@@ -212,7 +212,9 @@ def test_a_new_run_or_a_new_ghost_drops_the_kept_frames():
     assert dash.show_step(4) != old
 
 
-def test_an_idle_kernel_draws_every_frame_ahead_and_a_new_run_cancels_the_rest():
+def test_an_idle_kernel_draws_every_frame_ahead_and_a_new_run_cancels_the_rest(monkeypatch):
+    monkeypatch.setattr(_base, "AHEAD_IDLE", 0.05)
+
     async def scenario():
         dash = widgets.Playground(live=False, epochs=6, seed=1)
         dash.run()  # schedules the frames on the running event loop
@@ -258,6 +260,7 @@ def test_a_frame_is_drawn_ahead_only_while_no_other_thread_draws(monkeypatch):
     dash = _short()
     loop = _Loop()
     monkeypatch.setattr(_base.asyncio, "get_running_loop", lambda: loop)
+    monkeypatch.setattr(_base, "AHEAD_IDLE", 0.0)
     dash.reset()  # a new picture: its frames are scheduled on the loop
     loop.run_one()  # the still parts
     held, release = threading.Event(), threading.Event()
@@ -290,3 +293,17 @@ def test_at_most_keep_pictures_are_kept_the_farthest_going_first(monkeypatch):
     assert dash.draw_ahead() == 0  # drawing ahead never pushes a kept picture out
     dash.scrubber.value = 0
     assert sorted(dash.frames_png) == [0, 3, 4]  # 5 was the farthest from 0
+
+
+def test_nothing_is_drawn_ahead_until_the_learner_has_stopped_moving_things(monkeypatch):
+    dash = _short()
+    loop = _Loop()
+    monkeypatch.setattr(_base.asyncio, "get_running_loop", lambda: loop)
+    monkeypatch.setattr(_base, "AHEAD_IDLE", 60.0)
+    dash.reset()
+    loop.run_one()
+    assert dash._replay is None and dash.frames_png == {} and len(loop.later) == 1  # later
+    monkeypatch.setattr(_base, "AHEAD_IDLE", 0.0)
+    loop.run_one()
+    loop.run_one()
+    assert list(dash.frames_png) == [5]

@@ -50,6 +50,8 @@ VEIL = 0.75  # how much of the curves after the scrubbed epoch is hidden (white,
 VEIL_GID = "hplab-veil"
 KEEP = 120  # pictures kept per run at most (about 35 MB); the farthest from the step asked go first
 AHEAD_PAUSE = 0.02  # s the kernel stays free between two frames drawn ahead of the scrubber
+AHEAD_IDLE = 1.0  # s without a knob or scrubber move before frames are drawn ahead: a learner
+                  # still moving things is never kept waiting for a frame nobody asked for
 
 
 # ----------------------------------------------------------------------------- controls
@@ -308,6 +310,7 @@ class Dashboard:
         self.frames_png: dict[int, bytes] = {}  # step -> picture of the run shown, drawn once
         self._ahead_run = 0  # which picture the frames drawn ahead belong to; a new one cancels
         self._lock = threading.RLock()  # held while the figure is drawn (see _draw_ahead_when_idle)
+        self._moved = 0.0  # time.monotonic() of the last picture shown for a learner's move
         self.view = self._layout()
         self.view.children += (W.HTML(HIDE_STATIC),)  # live widgets hide the static copy
         self._static = None  # the display of that copy, updated after every run
@@ -503,6 +506,7 @@ class Dashboard:
                              f"{html.escape(self.facts(r))}</span>{_evidence_html(d)}</div>")
         self._update_static()
         self._reset_scrubber(r)
+        self._moved = time.monotonic()
         self._draw_ahead_when_idle()
 
     # -- replay: play and the scrubber ---------------------------------------------------
@@ -558,6 +562,7 @@ class Dashboard:
         was = self.steps(r) if self.shown_step is None else self.shown_step  # (the end, at first)
         self._heading = -1 if step < was else 1  # where the frames drawn ahead go next
         self.shown_step = step
+        self._moved = time.monotonic()
         self.step_seconds = time.perf_counter() - start
         return png
 
@@ -600,22 +605,26 @@ class Dashboard:
         return len(todo)
 
     def _draw_ahead_when_idle(self) -> None:
-        """In a running kernel, draw the frames of the run just shown one at a time between the
-        kernel's messages, on the event loop of the thread that showed it. JupyterLab may send
-        widget messages to a second thread of the kernel (a subshell): a frame is drawn only
-        while no other thread holds the figure (``_lock``), else a little later. A new run or
-        picture cancels what is left. Without an event loop (a script, a test) nothing
-        happens: frames are drawn when asked for."""
+        """In a running kernel, once nothing has moved for ``AHEAD_IDLE`` seconds, draw the frames
+        of the run just shown one at a time between the kernel's messages, on the event loop of
+        the thread that showed it. JupyterLab may send widget messages to a second thread of
+        the kernel (a subshell): a frame is drawn only while no other thread holds the figure
+        (``_lock``), else a little later. A new run or picture cancels what is left. Without an
+        event loop (a script, a test) nothing happens: frames are drawn when asked for."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
         if self._last is not None and self.steps(self._last) > 0:
-            loop.call_later(AHEAD_PAUSE, self._draw_one_ahead, loop, self._ahead_run)
+            loop.call_later(AHEAD_IDLE, self._draw_one_ahead, loop, self._ahead_run)
 
     def _draw_one_ahead(self, loop, run: int) -> None:
         if run != self._ahead_run or self._last is None:
             return  # a newer picture took over
+        wait = self._moved + AHEAD_IDLE - time.monotonic()
+        if wait > 0:  # the learner moved something meanwhile: wait until things are still
+            loop.call_later(wait, self._draw_one_ahead, loop, run)
+            return
         if not self._lock.acquire(blocking=False):  # another thread is drawing: try again soon
             loop.call_later(AHEAD_PAUSE, self._draw_one_ahead, loop, run)
             return
