@@ -19,7 +19,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from hplab import tune, widgets
+from hplab import plots, tune, widgets
 
 # %% [markdown]
 # ## The racetrack: a lookup table
@@ -120,7 +120,7 @@ assert 1e-3 < min(good) and max(good) < 1e-1 and 0.15 < np.log10(max(good) / min
 # One seed of each, trial by trial — the learning rates each method tried:
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), sharey=True)
+fig, axes = plots.grid(2, ncols=2)
 for ax, method in zip(axes, ("grid", "random")):
     tune.plot_axes(duel.results[method][0], names=["lr"], axes=[ax])
     ax.set_title(f"{method}: {duel.results[method][0].trials['lr'].nunique()} learning rates")
@@ -205,9 +205,9 @@ print("the best the table holds:", round(table.best(epochs=20)[1], 3))
 race.summary().round(3)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(13, 4), width_ratios=(1.4, 1))
+fig, axes = plots.grid(2, ncols=2)
 race.plot(x="epochs", ax=axes[0]).set(ylim=(0.12, 0.3), title="median best-so-far, by epochs spent")
-race.plot_seeds(ax=axes[1]).tick_params(axis="x", labelsize=9);
+race.plot_seeds(ax=axes[1]);
 
 # %% [markdown]
 # How to read it: on the left, each line is the median over ten seeds of the best loss found so
