@@ -40,15 +40,6 @@ def runs():
     return make_runs()
 
 
-def test_the_old_module_name_is_the_same_style():
-    """``hplab._style`` still works for code that imports it, and is the same module's contents."""
-    from hplab import _style as old
-
-    for name in ("finish", "series", "track", "number", "diagnosis_html", "MIN_TEXT_PX", "DPI",
-                 "log_axis", "new_axes", "course_style", "OKABE_ITO", "evidence_rows"):
-        assert getattr(old, name) is getattr(style, name)
-
-
 def test_finish_gives_every_epoch_axis_whole_numbers():
     ax = style.new_axes()
     ax.plot([1, 2, 3], [0.5, 0.4, 0.3])

@@ -23,7 +23,6 @@ import time
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from .. import _style as style
 from .. import _validate as check
 from .. import plots
 from ..data import DATASETS, REGRESSION
@@ -40,6 +39,7 @@ from ..playground import (
     health,
     train_run,
 )
+from ..plots import _style as style
 from ..train import OPTIMIZERS, SCHEDULES, Callback, History
 
 HIDE_STATIC = "<style>.hplab-static {display: none}</style>"  # in the live view only
@@ -476,7 +476,8 @@ class Dashboard:
             return self.png()
         if self._replay is not None:
             self._draw_final()  # the finished run, not the step last scrubbed to
-        text = "\n".join(textwrap.wrap(self.caption(self.result), 150))
+        per_line = round(self.FIGSIZE[0] * 72 / (0.6 * style.SMALL_PT))  # characters that fit the width
+        text = "\n".join(textwrap.wrap(self.caption(self.result), per_line))
         self.figure.set_layout_engine("constrained", rect=(0, self.BOTTOM, 1, 1 - self.BOTTOM))
         note = self.figure.text(0.01, 0.02, text, fontsize=style.SMALL_PT, va="bottom", ha="left")
         try:  # the Axes move up to leave the caption its room

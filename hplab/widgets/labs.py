@@ -14,11 +14,11 @@ import math
 import ipywidgets as W
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-from .. import _style as style
 from .. import plots
 from ..data import load_dataset
 from ..diagnose import Diagnosis
 from ..playground import DATA_SEED, DYING_RELU, PRESETS, Preset, Result, StudyResult, train_run
+from ..plots import _style as style
 from ._base import Dashboard, _model_panel, _slider_style
 
 

@@ -8,7 +8,7 @@ import time
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from .. import _style as style
+from ..plots import _style as style
 from ._base import render_png
 
 
