@@ -1,8 +1,18 @@
 """Shared fixtures: small, seeded datasets so the tests stay fast."""
 
+import sys
+
 import pytest
 
 import hplab
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test drew, so hundreds of them do not pile up in one worker."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 @pytest.fixture(scope="session")

@@ -33,12 +33,6 @@ from hplab import plots  # noqa: E402
 from hplab.plots import _style as style  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def history(train, val, *, status="completed", best=None, stopped=None, lr=None):
     """A History with every record a plot reads, from the losses given."""
     h = hplab.History()

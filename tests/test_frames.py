@@ -8,7 +8,6 @@ import torch
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 
 import hplab  # noqa: E402
 from hplab.frames import (  # noqa: E402
@@ -25,12 +24,6 @@ from hplab.frames import (  # noqa: E402
     update_frame,
 )
 from hplab.plots import _style as style  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _run(data, *, recorder=None, epochs=8, seed=0, **kw):

@@ -14,7 +14,6 @@ import pytest
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 from test_figures_readable import (  # noqa: E402
     fractional_epochs,
     make_runs,
@@ -27,12 +26,6 @@ from test_figures_readable import (  # noqa: E402
 import hplab  # noqa: E402
 from hplab import plots  # noqa: E402
 from hplab.plots import _style as style  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
