@@ -60,14 +60,8 @@ from .metrics import (
 from .optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule, schedule_lrs
 from .settings import TrainSettings
 
-# private helpers that fit_many, lr_finder and the tests import from here (not public API)
-from ._fast import _DirectStep as _DirectStep
-from ._fast import _dropout_mask as _dropout_mask
-from ._fast import _flat_parameters as _flat_parameters
-from .fitting import _check_split_batch_stopper as _check_split_batch_stopper
-from .fitting import _threads as _threads
+# a private helper lr_finder imports from here (not public API)
 from .metrics import _check_model_data as _check_model_data
-from .metrics import _with_start as _with_start
 
 __all__ = [
     "BATCH_DIVERGENCE_SLACK", "EVAL_BATCH_SIZE", "LOSSES", "METRICS", "MONITORS", "OPTIMIZERS",

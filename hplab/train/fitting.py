@@ -40,9 +40,6 @@ def torch_threads(n: int):
             torch.set_num_threads(before)
 
 
-_threads = torch_threads  # older name, kept for fit_many
-
-
 def resolve_device(device) -> torch.device:
     """``None`` -> CPU; "cpu", "cuda", "cuda:1", "mps" or a ``torch.device`` if it is present here."""
     if device is None:
@@ -310,12 +307,6 @@ def check_training_split(data: Data, train_split, batch_size) -> tuple[Split, in
     if batch_size > n:
         raise ValueError(f"batch_size must be <= the training split size ({n}), got {batch_size}")
     return train, batch_size
-
-
-def _check_split_batch_stopper(data, train_split, batch_size, early_stopping):
-    """Older name, kept for fit_many: :func:`check_training_split` and the early stopper's type."""
-    _check_stopper(early_stopping)
-    return check_training_split(data, train_split, batch_size)
 
 
 def _callbacks(callbacks, early_stopping, progress: bool, validation: bool) -> list:

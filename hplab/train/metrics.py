@@ -119,9 +119,6 @@ def join_predictions(end: dict, start: dict) -> dict:
     return {**end, **{f"start_{k}": v for k, v in start.items() if k != "majority_share"}}
 
 
-_with_start = join_predictions  # older name, kept for fit_many
-
-
 class Objective:
     """What ``fit`` minimizes and reports: the loss, the metric, class weights, target scaling.
 
