@@ -133,7 +133,7 @@ names = ["constant", "step", "exponential", "cosine", "one_cycle", "warmup"]
 lrs = {name: hplab.schedule_lrs(name, lr=1.0, epochs=scenarios.EPOCHS) for name in names}
 ax = plots.lr_schedule(lrs, title=f"six schedules, base rate 1.0, {scenarios.EPOCHS} epochs")
 ax.set_yscale("log")
-print("rate in the last epoch:", {name: f"{values[-1]:.2g}" for name, values in lrs.items()})
+print("rate in the last epoch:", ", ".join(f"{name} {values[-1]:.2g}" for name, values in lrs.items()))
 
 # %% [markdown]
 # Cosine ends lowest — its last rate is exactly 0, which is why its line drops off the bottom of
