@@ -25,11 +25,11 @@ from torch import nn
 from . import _validate as check
 from .data import CLASSIFICATION, REGRESSION, Data
 from .plots import _style as style
+from .plots._common import PAD, data_box, plane_points
 from .train import Callback, History
 
 GRID = 40  # cells per side of a boundary frame: coarse, and still shows every bend of the course's sets
 POINTS = 100  # points of a fitted-curve frame
-PAD = 0.5  # the grid reaches this far beyond the data on every side, as plots.decision_boundary does
 MARKER_GID = "hplab-epoch-marker"
 
 
@@ -85,20 +85,11 @@ def frame_kind(data) -> str:
                      f"got {data.name!r} with {data.n_features} features ({data.task})")
 
 
-def _box(data: Data, pad: float) -> tuple:
-    pts = torch.cat([data.train.X, data.val.X])
-    lo, hi = (pts.min(0).values - pad).tolist(), (pts.max(0).values + pad).tolist()
-    return tuple(v for pair in zip(lo, hi) for v in pair)  # (x0, x1) or (x0, x1, y0, y1)
-
-
 def _inputs(kind: str, extent: tuple, size: int) -> torch.Tensor:
     """The points a frame is taken at: the grid, row by row from the bottom, or a row of x."""
     if kind == "curve":
         return torch.linspace(extent[0], extent[1], size)[:, None]  # (size, 1)
-    gx = torch.linspace(extent[0], extent[1], size)
-    gy = torch.linspace(extent[2], extent[3], size)
-    xx, yy = torch.meshgrid(gx, gy, indexing="xy")
-    return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)  # (size**2, 2)
+    return plane_points(extent, size)  # (size**2, 2)
 
 
 class FrameRecorder(Callback):
@@ -129,7 +120,7 @@ class FrameRecorder(Callback):
         self.grid = check.integer("grid", grid, low=4, high=400)
         self.points = check.integer("points", points, low=4, high=2000)
         self.data = data
-        self.extent = _box(data, PAD if self.kind == "boundary" else 0.0)  # a curve: x's range
+        self.extent = data_box(data, PAD if self.kind == "boundary" else 0.0)  # a curve: x's range
         self._x = _inputs(self.kind, self.extent, self.grid if self.kind == "boundary" else self.points)
         self.frames: list[Frame] = []
         self.history: History | None = None

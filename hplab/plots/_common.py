@@ -69,3 +69,23 @@ def check_data(data) -> Data:
     if not isinstance(data, Data):
         raise TypeError(f"data must be an hplab Data (from load_dataset), got {type(data).__name__}")
     return data
+
+
+PAD = 0.5  # how far the plane of a decision boundary reaches beyond the data on every side
+
+
+def data_box(data: Data, pad: float = PAD) -> tuple:
+    """The range of the data's training and validation inputs, widened by ``pad`` on every side:
+    ``(x0, x1)`` for one feature, ``(x0, x1, y0, y1)`` for two."""
+    pts = torch.cat([data.train.X, data.val.X])
+    lo, hi = (pts.min(0).values - pad).tolist(), (pts.max(0).values + pad).tolist()
+    return tuple(v for pair in zip(lo, hi) for v in pair)
+
+
+def plane_points(extent: tuple, size: int) -> torch.Tensor:
+    """The (size**2, 2) points of a size x size grid over ``extent`` (x0, x1, y0, y1), row by
+    row from the bottom, as ``imshow(..., origin="lower")`` lays out their values."""
+    gx = torch.linspace(extent[0], extent[1], size)
+    gy = torch.linspace(extent[2], extent[3], size)
+    xx, yy = torch.meshgrid(gx, gy, indexing="xy")
+    return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)

@@ -8,7 +8,7 @@ import torch
 from .. import _validate as check
 from ..data import REGRESSION, Data
 from . import _style as style
-from ._common import TRAIN_COLOR, VAL_COLOR, check_data, predict
+from ._common import TRAIN_COLOR, VAL_COLOR, check_data, data_box, plane_points, predict
 
 
 def decision_boundary(model, data: Data, ax=None, *, resolution: int = 80, show_val: bool = True,
@@ -25,16 +25,12 @@ def decision_boundary(model, data: Data, ax=None, *, resolution: int = 80, show_
                          f"got {data.name!r} with {data.n_features} features ({data.task})")
     resolution = check.integer("resolution", resolution, low=10, high=1000)
     ax = style.axes(ax)
-    pts = torch.cat([data.train.X, data.val.X])
-    lo, hi = pts.min(0).values - 0.5, pts.max(0).values + 0.5
-    gx = torch.linspace(float(lo[0]), float(hi[0]), resolution)
-    gy = torch.linspace(float(lo[1]), float(hi[1]), resolution)
-    xx, yy = torch.meshgrid(gx, gy, indexing="xy")
-    grid = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)  # (resolution**2, 2)
+    extent = data_box(data)
+    grid = plane_points(extent, resolution)
+    xx, yy = grid[:, 0].reshape(resolution, resolution), grid[:, 1].reshape(resolution, resolution)
     logits = predict(model, grid)
     k = data.n_outputs
     cmap = style.class_colormap(k)  # two classes: blue and orange, dark and light in grey too
-    extent = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
     if k == 2:  # shade by the predicted probability of class 1; the black line is 50/50
         z = torch.softmax(logits, dim=1)[:, 1].reshape(resolution, resolution)
         z = torch.nan_to_num(z, nan=0.5).numpy()
@@ -52,8 +48,8 @@ def decision_boundary(model, data: Data, ax=None, *, resolution: int = 80, show_
                    alpha=0.6, linewidths=1, label="validation", **kw)
     ax.scatter(data.train.X[:, 0], data.train.X[:, 1], c=data.train.y, s=24, edgecolors="black",
                linewidths=0.6, label="train", **kw)
-    ax.set_xlim(float(lo[0]), float(hi[0]))
-    ax.set_ylim(float(lo[1]), float(hi[1]))
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title if title is not None else "decision boundary")
