@@ -78,6 +78,9 @@ def test_closed_lesson_gives_its_kernel_back(voila, browser):
             page.goto(f"{voila.base}/voila/render/{LESSON}", timeout=120_000)
         # one kernel more: the page's own or, for a lesson kept ready, the pool's next one
         assert wait_for(lambda: kernels(voila) == before + 1, 60) is not None, kernels(voila)
+        # the page is open as a learner sees it: its widgets came from the kernel, so it is connected
+        # (a tab closed mid-handshake can leave the server counting a connection that never opened)
+        page.locator(".widget-slider").first.wait_for(timeout=120_000)
         memory = max(k.memory_info().rss for k in kernel_processes(voila)) / 2**20
         page.close(run_before_unload=True)  # what closing the tab does: Voila's beacon is sent
     finally:
