@@ -256,7 +256,8 @@ def open_lab(extra) -> int:
 
 
 def test(extra) -> int:
-    code = run(PY, "-m", "pytest", "-n", "2", "--dist", "loadfile", *extra)
+    # --durations: the slowest tests are listed at the end, so a run that grows slow says where
+    code = run(PY, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--durations=15", *extra)
     # Then every notebook in a real browser (JupyterLab and Voila in Chromium): one JupyterLab
     # per worker, notebooks shared out one at a time. Exit code 5: -k chose none of them.
     browser = run(PY, "-m", "pytest", "-m", "browser", "-n", "2", "--dist", "loadgroup",

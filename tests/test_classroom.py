@@ -69,9 +69,9 @@ def _trials(url, name):
 
 def _restart_postgres():
     cluster = _need("HPLAB_TEST_POSTGRES_CLUSTER").split()
-    subprocess.run(["pg_ctlcluster", *cluster, "stop"], check=True)
+    subprocess.run(["pg_ctlcluster", *cluster, "stop"], check=True, timeout=120)
     time.sleep(4)  # an outage, not only a reconnect: workers must wait and retry
-    subprocess.run(["pg_ctlcluster", *cluster, "start"], check=True)
+    subprocess.run(["pg_ctlcluster", *cluster, "start"], check=True, timeout=120)
 
 
 def test_workers_fill_one_study_through_a_kill_and_a_restart(storage, data):
@@ -157,20 +157,26 @@ def test_dashboard_serves_the_shared_study_on_this_computer_only(tmp_path, data)
     with socket.socket() as s:  # a free port
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "hplab.tune", "dashboard", "--port",
-                               str(port)], env={**os.environ, "HPLAB_STORAGE": url},
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "dashboard.log"  # a file, not a pipe: a full pipe would stop the server
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "hplab.tune", "dashboard", "--port",
+                                   str(port)], env={**os.environ, "HPLAB_STORAGE": url},
+                                  stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline, studies = time.monotonic() + 60, None
         while studies is None and time.monotonic() < deadline and server.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies") as page:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies", timeout=10) as page:
                     studies = json.load(page)["study_summaries"]
             except OSError:
                 time.sleep(0.3)
-        assert studies is not None, server.stderr.read() if server.poll() is not None else ""
+        assert studies is not None, log.read_text()[-4000:]
         assert [s["study_name"] for s in studies] == ["class"]
         assert url not in " ".join(server.args)
     finally:
         server.terminate()
-        server.communicate(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)

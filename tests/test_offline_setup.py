@@ -13,6 +13,7 @@ tests/conftest.py has pytest-xdist start it first.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,15 +71,26 @@ def without_network() -> tuple[list[str], dict]:
 
 
 def run(cmd, cwd, env=None, timeout=900) -> subprocess.CompletedProcess:
+    """Run ``cmd``; past ``timeout`` seconds stop it and all it started (course.py starts pip,
+    which would otherwise keep the output pipes open, and this test waiting, after its parent
+    was stopped) and fail with what it had printed."""
     start = time.monotonic()
-    done = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"{' '.join(map(str, cmd))} still ran after {timeout} s:\n{out[-4000:]}\n{err[-4000:]}")
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     assert done.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     done.seconds = round(time.monotonic() - start, 1)
     return done
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # three pip runs of at most 900 s each (see run)
 def test_set_up_from_a_wheelhouse_without_the_network(scratch, record_property):
     course = copy_course(scratch)
     wheels = scratch / "usb-stick"
@@ -90,7 +102,8 @@ def test_set_up_from_a_wheelhouse_without_the_network(scratch, record_property):
     prefix, env = without_network()
     # the environment really is cut off: pip, asked for a package without --no-index, fails
     fetch = subprocess.run([*prefix, sys.executable, "-m", "pip", "download", "--no-deps", "--dest",
-                            scratch / "fetched", "six"], env=env, capture_output=True, text=True)
+                            scratch / "fetched", "six"], env=env, capture_output=True, text=True,
+                           timeout=300)
     assert fetch.returncode != 0 and not any(scratch.glob("fetched/*")), fetch.stdout
 
     setup = run([*prefix, sys.executable, "course.py", "setup", "--wheelhouse", wheels], cwd=course, env=env)
