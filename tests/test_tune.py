@@ -355,6 +355,32 @@ def test_passwords_never_appear_in_errors(url, capsys, monkeypatch):
     assert err.startswith("error: ") and "s3cret" not in err
 
 
+def test_a_postgres_server_that_never_answers_is_given_up_on_not_waited_for(monkeypatch):
+    """A server that takes the connection and then says nothing (an unreachable host behind a
+    dead link looks the same to the client): opening the storage fails after CONNECT_TIMEOUT."""
+    import socket
+
+    from hplab.tune import storage
+
+    pytest.importorskip("psycopg")
+    monkeypatch.setattr(storage, "CONNECT_TIMEOUT", 2)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever reads or answers
+        port = silent.getsockname()[1]
+        with pytest.raises(ConnectionError, match="timeout expired") as error:  # libpq's words
+            tune.load(f"postgresql://hplab:s3cret@127.0.0.1:{port}/tuning", "s")
+    assert "s3cret" not in str(error.value)
+
+
+def test_a_url_keeps_its_own_connection_settings():
+    from hplab.tune.storage import CONNECT_TIMEOUT, _postgres_connect_args
+
+    assert _postgres_connect_args("postgresql://u:p@h/db")["connect_timeout"] == CONNECT_TIMEOUT
+    own = _postgres_connect_args("postgresql://u:p@h/db?connect_timeout=30&keepalives_idle=5")
+    assert "connect_timeout" not in own and "keepalives_idle" not in own and own["keepalives"] == 1
+
+
 def test_a_missing_database_driver_names_the_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
     with pytest.raises(ImportError, match=r"pip install 'psycopg\[binary\]'") as error:

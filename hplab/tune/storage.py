@@ -21,6 +21,12 @@ HEARTBEAT = 10  # seconds between a running trial's "still alive" writes; a tria
 # three of them (30 s) belongs to a dead worker: it is marked failed and run again
 MAX_RETRY = 3  # times one configuration is run again after its workers died
 PATIENCE = 300  # seconds a worker keeps retrying while the database cannot be reached
+# A PostgreSQL connection gives up after CONNECT_TIMEOUT seconds without an answer (a server
+# that is unreachable rather than refusing, as on a dropped Wi-Fi), and TCP keepalives find a
+# connection that went silent, so a worker retries instead of waiting forever. A URL that sets
+# any of these itself (?connect_timeout=30) keeps its own.
+CONNECT_TIMEOUT = 10
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 DRIVER = "psycopg[binary]"  # the PostgreSQL driver SQLAlchemy uses for postgresql:// URLs
 HOST = socket.gethostname()
 _log = logging.getLogger("hplab.tune")
@@ -98,6 +104,8 @@ def _open(text: str, journal: bool, beat: float):
     path = _sqlite_path(text)
     if path is not None:
         engine_kwargs = {"creator": functools.partial(_sqlite_connection, path)}
+    elif text.startswith("postgres"):
+        engine_kwargs["connect_args"] = _postgres_connect_args(text)
     try:
         with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna since 2.9
             warnings.simplefilter("ignore", ExperimentalWarning)
@@ -115,6 +123,15 @@ def _open(text: str, journal: bool, beat: float):
             raise
         raise ConnectionError(f"could not open storage {hide_password(text)!r}: "
                               f"{_reason(e)}") from None
+
+
+def _postgres_connect_args(url: str) -> dict:
+    """Connection timeout and keepalives for a PostgreSQL URL, unless the URL sets them."""
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url).query
+    wanted = {"connect_timeout": CONNECT_TIMEOUT, **KEEPALIVES}
+    return {k: v for k, v in wanted.items() if k not in given}
 
 
 def _sqlite_connection(path: str):
