@@ -385,6 +385,49 @@ def test_evaluate_takes_the_metric_of_the_run():
     assert scores["loss"] == pytest.approx(hist.val_loss[-1], rel=1e-5)
 
 
+def _loader(split, batch_size=32):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    return DataLoader(TensorDataset(split.X, split.y), batch_size=batch_size)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_evaluate_scores_a_loader_as_it_scores_the_same_split_of_a_bundle(seed):
+    data = _imbalanced()
+    model = hplab.mlp(5, 2, seed=seed)
+    hplab.fit(model, data, epochs=3, seed=seed)
+    model.train()
+    for kwargs in ({}, {"metric": "balanced_accuracy"}, {"class_weight": [1.0, 3.0]}):
+        from_bundle = hplab.evaluate(model, data, "val", **kwargs)
+        from_loader = hplab.evaluate(model, _loader(data.val, batch_size=7), **kwargs)
+        assert from_loader["metric"] == pytest.approx(from_bundle["metric"])
+        assert from_loader["loss"] == pytest.approx(from_bundle["loss"], rel=1e-5)
+    assert model.training  # left as it was found
+
+
+def test_evaluate_scores_a_regression_loader_in_the_targets_units():
+    data = _scaled_regression()  # targets in the thousands: standardized while training
+    model = hplab.mlp(3, 2, seed=0)
+    hplab.fit(model, data, epochs=3, standardize_targets=True)
+    from_loader = hplab.evaluate(model, _loader(data.val))
+    assert from_loader == pytest.approx(hplab.evaluate(model, data), rel=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"split": "test"}, ValueError, "split must be left unset when data is a DataLoader"),
+    ({"batch_size": 64}, ValueError, "batch_size must be left unset when data is a DataLoader"),
+    ({"class_weight": "balanced"}, ValueError, r"history.config\['class_weight'\]"),
+])
+def test_evaluate_refuses_what_a_loader_decides_itself(kwargs, error, words):
+    data = _imbalanced()
+    with pytest.raises(error, match=words):
+        hplab.evaluate(hplab.mlp(5, 2, seed=0), _loader(data.val), **kwargs)
+
+
+def test_evaluate_names_what_it_takes():
+    with pytest.raises(TypeError, match="Data bundle .* or a torch DataLoader"):
+        hplab.evaluate(hplab.mlp(5, 2, seed=0), [(1, 2)])
+
 def test_diagnose_never_calls_a_regression_model_no_better_than_the_mean_good():
     labels = []
     for seed in range(4):

@@ -273,20 +273,24 @@ def _check_output(out: torch.Tensor, n_outputs: int, task: str) -> None:
                          f"e.g. nn.Linear(..., {want})")
 
 
-def evaluate(model: nn.Module, data: Data, split: str = "val", *, metric=None, loss=None,
+def evaluate(model: nn.Module, data, split: str | None = None, *, metric=None, loss=None,
              class_weight=None, batch_size: int = EVAL_BATCH_SIZE) -> dict:
     """Loss and metric of ``model`` on one split: ``{"loss": ..., "metric": ...}``.
 
-    The metric is accuracy for classification and R² for regression unless ``metric`` names
-    another (as in :func:`fit`, like ``loss`` and ``class_weight``). The split moves to the
-    model's device and is scored ``batch_size`` examples at a time. Reading the test split
-    counts as one look at it (``data.test_reads``).
+    ``data`` is a :class:`Data` bundle, scored on ``split`` ("val" unless given), or a torch
+    DataLoader of ``(inputs, targets)`` batches, scored whole in its own batches, as ``fit``
+    scores a validation loader (``split`` and ``batch_size`` are then left unset). The metric is
+    accuracy for classification and R² for regression unless ``metric`` names another (as in
+    :func:`fit`, like ``loss`` and ``class_weight``). The examples move to the model's device.
+    Reading a bundle's test split counts as one look at it (``data.test_reads``).
     """
+    first = next(model.parameters(), None) if isinstance(model, nn.Module) else None
+    device = first.device if first is not None else torch.device("cpu")
+    if isinstance(data, DataLoader):
+        return _evaluate_loader(model, data, split, metric, loss, class_weight, batch_size, device)
     _check_model_data(model, data)
     batch_size = check.integer("batch_size", batch_size, low=1)
-    part = data.split(split)
-    first = next(model.parameters(), None)
-    device = first.device if first is not None else torch.device("cpu")
+    part = data.split("val" if split is None else split)
     part = Split(part.X.to(device), part.y.to(device))
     objective = Objective(data, loss, metric, class_weight, device=device)
     was_training = model.training
@@ -302,6 +306,33 @@ def _check_model_data(model, data):
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(data, Data):
-        raise TypeError(f"data must be an hplab Data bundle (see load_dataset), "
-                        f"got {type(data).__name__}")
+        raise TypeError(f"data must be an hplab Data bundle (see load_dataset) or a torch "
+                        f"DataLoader of (inputs, targets) batches, got {type(data).__name__}")
+
+
+def _evaluate_loader(model, loader, split, metric, loss, class_weight, batch_size, device) -> dict:
+    """:func:`evaluate` on a DataLoader: its targets tell the task, as in ``fit``."""
+    from .fitting import _loader_targets  # fit's reading of a loader: task, classes, checks
+
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if split is not None:
+        raise ValueError(f"split must be left unset when data is a DataLoader (the loader is the "
+                         f"split), got {split!r}")
+    if batch_size != EVAL_BATCH_SIZE:
+        raise ValueError(f"batch_size must be left unset when data is a DataLoader (its own batch "
+                         f"size, {loader.batch_size}, is used), got {batch_size!r}")
+    if isinstance(class_weight, str):
+        raise ValueError(f"class_weight={class_weight!r} counts the training labels, which a "
+                         f"DataLoader to score does not hold; pass the weights the run used: "
+                         f"history.config['class_weight']")
+    targets = _loader_targets(model, loader, None, device)
+    objective = Objective(targets, loss, metric, class_weight, device=device)
+    was_training = model.training
+    model.eval()
+    try:
+        loss_value, value = _score(model, loader, objective, device=device)
+    finally:
+        model.train(was_training)
+    return {"loss": loss_value, "metric": value}
 
