@@ -421,6 +421,30 @@ def test_the_tuning_plots_in_the_same_style_are_readable(moons):
     assert not {name: found for name, found in failures.items() if found}
 
 
+
+def _own_figure(runs):
+    """What a solution notebook draws with plain matplotlib: runs as lines, and a legend."""
+    fig, ax = plt.subplots()
+    for name in ("good", "climbing", "stopped"):
+        ax.plot(runs[name].epoch, runs[name].val_loss, marker=".", label=name)
+    ax.set(xlabel="epoch", ylabel="validation loss", title="Three runs")
+    ax.legend()
+    return fig
+
+
+def test_a_figure_of_ones_own_in_plots_style_is_readable_and_nothing_else_changes(runs):
+    """plots.style(): a plain matplotlib figure drawn inside it is as wide as the notebook and
+    passes every check; matplotlib's settings are as they were once the block ends."""
+    before = {k: v for k, v in plt.rcParams.items() if k != "interactive"}
+    with plots.style():
+        fig = _own_figure(runs)
+    assert fig.get_figwidth() * fig.dpi == style.WIDTH * style.DPI
+    assert not {k: v for k, v in faults(fig).items() if v}
+    assert {k: v for k, v in plt.rcParams.items() if k != "interactive"} == before
+    plain = _own_figure(runs)  # the same code outside the block: a narrow figure, in
+    assert plain.get_figwidth() * plain.dpi < 0.8 * style.NARROWEST_OUTPUT_PX  # colours some
+    assert any(k.startswith("palette") for k in faults(plain))  # colour-blind readers confuse
+
 def test_a_log_axis_keeps_two_plain_labels_over_any_range():
     for lo, hi in ((1e-5, 10.0), (0.009, 0.12), (0.028, 0.106), (0.03, 0.045), (0.031, 0.039),
                    (2.0, 3.0), (0.5, 0.52), (0.386, 0.79), (1e-12, 1e12)):

@@ -26,7 +26,7 @@ from ._common import (
     VAL_COLOR,
     clip_values,
 )
-from ._style import mark_true_value
+from ._style import mark_true_value, style
 from .boundaries import decision_boundary, fitted_curve
 from .curves import batch_losses, loss_curves, metric_curves, overlay, seed_bands
 from .gradients import (
@@ -48,7 +48,7 @@ __all__ = [
     "lr_schedule", "lr_finder_curve", "lr_sweep_curve", "lr_sweep_curves", "pbt_lrs", "pbt_losses",
     "optimizer_paths", "path_losses",
     "grid",
-    # helpers and the colours of a run
-    "clip_values", "mark_true_value",
+    # helpers, the style for figures of one's own, and the colours of a run
+    "clip_values", "mark_true_value", "style",
     "TRAIN_COLOR", "VAL_COLOR", "BAD_COLOR", "GHOST_ALPHA", "RUN_COLORS", "CLIP_FACTOR",
 ]

@@ -93,14 +93,41 @@ RC = {
 
 
 @contextlib.contextmanager
-def course_style():
-    """Matplotlib settings of the course, for the figures made inside the ``with`` block only."""
+def course_style(*, own: bool = False):
+    """Matplotlib settings of the course, for the figures made inside the ``with`` block only.
+    ``own``: also the size, layout and colour cycle, for figures drawn with plain matplotlib
+    (see :func:`hplab.plots.style`)."""
     import matplotlib as mpl
 
-    with mpl.rc_context(RC):
+    with mpl.rc_context({**RC, **own_figure_rc()} if own else RC):
         yield
         interactive = mpl.is_interactive()
     mpl.interactive(interactive)  # a notebook's first figure turns it on inside: keep it, or no later figure shows
+
+
+def own_figure_rc() -> dict:
+    """What :func:`hplab.plots.style` adds to ``RC``: a figure as wide as the notebook, laid out
+    so labels and outside legends fit, and series told apart by colour and line style both."""
+    from cycler import cycler
+
+    n = len(LINESTYLES)
+    return {"figure.figsize": (WIDTH, HEIGHT), "figure.constrained_layout.use": True,
+            "axes.prop_cycle": cycler(color=COLORS[:n]) + cycler(linestyle=LINESTYLES),
+            "lines.markersize": 7.0}
+
+
+def style():
+    """The course style for figures you draw yourself with matplotlib, inside a ``with`` block:
+    as wide as the notebook, text readable from the back of the room (at least 11 px on screen
+    in JupyterLab's narrowest layout), Okabe–Ito colours each with its own line style. Only the
+    figures made inside the block change; matplotlib's settings are back as they were after it.
+
+        >>> with plots.style():                        # doctest: +SKIP
+        ...     fig, ax = plt.subplots()
+        ...     ax.plot(hist.epoch, hist.val_loss, label="validation")
+        ...     ax.legend()
+    """
+    return course_style(own=True)
 
 
 def new_axes(width: float = WIDTH, height: float = HEIGHT):

@@ -8,8 +8,7 @@
 
 # %%
 import hplab
-from hplab import checks
-import matplotlib.pyplot as plt
+from hplab import checks, plots
 
 # %% [markdown]
 # ## Task · Six mystery runs
@@ -20,14 +19,14 @@ import matplotlib.pyplot as plt
 
 # %%
 runs = checks.mystery_runs(seed=0)
-fig, axes = plt.subplots(2, 3, figsize=(10, 5.5))
-for ax, (name, hist) in zip(axes.flat, runs.items()):
-    ax.plot(hist.epoch, hist.train_loss, ".-", label="train")
-    ax.plot(hist.epoch, hist.val_loss, ".-", label="validation")
-    ax.set_title(f"run {name}: train acc {hist.train_metric[-1]:.2f}")
-    ax.set(xlabel="epoch", ylabel="loss")
-axes[0, 0].legend()
-fig.tight_layout()
+with plots.style():   # the course's figure style: wide, large text, colour-blind-safe
+    fig, axes = plots.grid(6, ncols=3)
+    for ax, (name, hist) in zip(axes, runs.items()):
+        ax.plot(hist.epoch, hist.train_loss, marker=".", label="train")
+        ax.plot(hist.epoch, hist.val_loss, marker=".", label="validation")
+        ax.set_title(f"run {name}: train acc {hist.train_metric[-1]:.2f}")
+        ax.set(xlabel="epoch", ylabel="loss")
+    axes[0].legend()
 
 # %%
 ### BEGIN SOLUTION

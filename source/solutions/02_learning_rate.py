@@ -12,7 +12,7 @@
 
 # %%
 import hplab
-from hplab import checks
+from hplab import checks, plots
 import matplotlib.pyplot as plt
 
 # %%
@@ -54,11 +54,12 @@ def train(lr):
 runs = {lr: train(lr) for lr in rates}
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for lr, hist in runs.items():
-    ax.plot(hist.epoch, hist.train_loss, ".-", label=f"lr={lr:g} ({hist.status})")
-ax.set(xlabel="epoch", ylabel="training loss", yscale="log", title="Same network, three rates")
-ax.legend();
+with plots.style():
+    fig, ax = plt.subplots()
+    for lr, hist in runs.items():
+        ax.plot(hist.epoch, hist.train_loss, marker=".", label=f"lr={lr:g} ({hist.status})")
+    ax.set(xlabel="epoch", ylabel="training loss", yscale="log", title="Same network, three rates")
+    ax.legend();
 
 # %%
 checks.learning_rate_predictions(predictions, runs)

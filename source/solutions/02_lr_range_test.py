@@ -10,7 +10,7 @@
 
 # %%
 import hplab
-from hplab import checks
+from hplab import checks, plots
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -50,10 +50,11 @@ def range_test(model, start=1e-5, end=10.0, steps=60, batch_size=32, seed=0):
 
 # %%
 lrs, losses = range_test(model)
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(lrs, losses)
-ax.set(xscale="log", xlabel="learning rate", ylabel="minibatch loss", ylim=(0, 2),
-       title="Learning-rate range test (SGD)");
+with plots.style():
+    fig, ax = plt.subplots()
+    ax.plot(lrs, losses)
+    ax.set(xscale="log", xlabel="learning rate", ylabel="minibatch loss", ylim=(0, 2),
+           title="Learning-rate range test (SGD)");
 
 # %%
 checks.lr_range_test(lrs, losses)
@@ -75,13 +76,14 @@ chosen_lr = bottom / 10
 checks.lr_choice(chosen_lr, lrs, losses)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(lrs, losses, alpha=0.4, label="minibatch loss")
-ax.plot(lrs[2:-2], smooth, label="smoothed")
-ax.axvline(bottom, color="red", ls=":", label="bottom")
-ax.axvline(chosen_lr, color="green", label="your choice")
-ax.set(xscale="log", xlabel="learning rate", ylabel="loss", ylim=(0, 2))
-ax.legend();
+with plots.style():
+    fig, ax = plt.subplots()
+    ax.plot(lrs, losses, alpha=0.4, label="minibatch loss")
+    ax.plot(lrs[2:-2], smooth, label="smoothed")
+    ax.axvline(bottom, color=plots.BAD_COLOR, ls=":", label="bottom")
+    ax.axvline(chosen_lr, color="black", ls="-.", label="your choice")
+    ax.set(xscale="log", xlabel="learning rate", ylabel="loss", ylim=(0, 2))
+    ax.legend();
 
 # %% [markdown]
 # **Justify your choice in one or two sentences, as you would in an interview.**

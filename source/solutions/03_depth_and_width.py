@@ -8,7 +8,7 @@
 
 # %%
 import hplab
-from hplab import checks
+from hplab import checks, plots
 import matplotlib.pyplot as plt
 
 # %%
@@ -45,12 +45,13 @@ cures = {
 checks.overfitting_cures(baseline, cures)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(baseline.epoch, baseline.val_loss, label="baseline", color="k")
-for name, hist in cures.items():
-    ax.plot(hist.epoch, hist.val_loss, label=name)
-ax.set(xlabel="epoch", ylabel="validation loss", title="Overfitting, cured")
-ax.legend();
+with plots.style():
+    fig, ax = plt.subplots()
+    ax.plot(baseline.epoch, baseline.val_loss, label="baseline", color="black", ls=":")
+    for name, hist in cures.items():
+        ax.plot(hist.epoch, hist.val_loss, label=name)
+    ax.set(xlabel="epoch", ylabel="validation loss", title="Overfitting, cured")
+    ax.legend();
 
 # %% [markdown]
 # **Why does each of your remedies work?**

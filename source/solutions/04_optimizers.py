@@ -8,7 +8,7 @@
 
 # %%
 import hplab
-from hplab import checks
+from hplab import checks, plots
 import matplotlib.pyplot as plt
 
 
@@ -43,12 +43,13 @@ for name in ("sgd", "momentum", "adam"):
     model = hplab.mlp(2, 2, depth=2, width=32, seed=0)
     runs[name] = hplab.fit(model, data, optimizer=name, lr=0.01, epochs=40, seed=0)
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for name, hist in runs.items():
-    ax.plot(hist.epoch, hist.val_metric, label=name)
-ax.axhline(0.9, color="gray", ls=":")
-ax.set(xlabel="epoch", ylabel="validation accuracy", title="lr = 0.01")
-ax.legend();
+with plots.style():
+    fig, ax = plt.subplots()
+    for name, hist in runs.items():
+        ax.plot(hist.epoch, hist.val_metric, label=name)
+    ax.axhline(0.9, color="gray", ls=":")
+    ax.set(xlabel="epoch", ylabel="validation accuracy", title="lr = 0.01")
+    ax.legend();
 
 # %%
 ### BEGIN SOLUTION

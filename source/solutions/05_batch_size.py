@@ -8,7 +8,7 @@
 
 # %%
 import hplab
-from hplab import checks
+from hplab import checks, plots
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -56,12 +56,13 @@ print({b: round(batch_noise(h), 3) for b, h in runs.items()})
 checks.batch_noise(batch_noise, runs)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for b, hist in runs.items():
-    x = np.linspace(0, hist.epochs_run, len(hist.batch_loss))  # updates, on an epoch scale
-    ax.plot(x, hist.batch_loss, label=f"batch {b}", lw=1)
-ax.set(xlabel="epoch", ylabel="minibatch loss", title="Small batches: more, noisier steps")
-ax.legend();
+with plots.style():
+    fig, ax = plt.subplots()
+    for b, hist in runs.items():
+        x = np.linspace(0, hist.epochs_run, len(hist.batch_loss))  # updates, on an epoch scale
+        ax.plot(x, hist.batch_loss, label=f"batch {b}", lw=1)
+    ax.set(xlabel="epoch", ylabel="minibatch loss", title="Small batches: more, noisier steps")
+    ax.legend();
 
 # %% [markdown]
 # **With the same number of epochs, which batch size made the most progress, and why? What would

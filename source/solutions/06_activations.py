@@ -9,7 +9,7 @@
 
 # %%
 import hplab
-from hplab import checks
+from hplab import checks, plots
 import matplotlib.pyplot as plt
 
 # %%
@@ -40,13 +40,14 @@ print({act: f"{gradient_ratio(h):.3g}" for act, h in runs.items()})
 checks.gradient_ratio(gradient_ratio, runs)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for act, hist in runs.items():
-    norms = hist.grad_norms[0]
-    ax.plot(range(1, len(norms) + 1), norms, "o-", label=act)
-ax.set(yscale="log", xlabel="layer (1 = input side)", ylabel="gradient norm",
-       title="Gradient reaching each layer (6 hidden layers + output)")
-ax.legend();
+with plots.style():
+    fig, ax = plt.subplots()
+    for act, hist in runs.items():
+        norms = hist.grad_norms[0]
+        ax.plot(range(1, len(norms) + 1), norms, marker="o", label=act)
+    ax.set(yscale="log", xlabel="layer (1 = input side)", ylabel="gradient norm",
+           title="Gradient reaching each layer (6 hidden layers + output)")
+    ax.legend();
 
 # %% [markdown]
 # ## Task 2 · Which activation for a deep network, and why?

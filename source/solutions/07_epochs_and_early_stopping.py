@@ -12,7 +12,7 @@ import copy
 import math
 
 import hplab
-from hplab import checks
+from hplab import checks, plots
 import matplotlib.pyplot as plt
 
 
@@ -77,12 +77,13 @@ full = run()
 checks.same_as_reference(mine, reference, data)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(full[1].epoch, full[1].val_loss, color="gray", label="no stopping (80 epochs)")
-ax.plot(mine[1].epoch, mine[1].val_loss, lw=3, label="with early stopping")
-ax.axvline(reference[1].best_epoch, color="green", ls=":", label="best epoch (weights kept)")
-ax.set(xlabel="epoch", ylabel="validation loss", title="Early stopping ends the run near its best")
-ax.legend();
+with plots.style():
+    fig, ax = plt.subplots()
+    ax.plot(full[1].epoch, full[1].val_loss, color="gray", ls="--", label="no stopping (80 epochs)")
+    ax.plot(mine[1].epoch, mine[1].val_loss, lw=3, label="with early stopping")
+    ax.axvline(reference[1].best_epoch, color="black", ls=":", label="best epoch (weights kept)")
+    ax.set(xlabel="epoch", ylabel="validation loss", title="Early stopping ends the run near its best")
+    ax.legend();
 
 # %% [markdown]
 # **Why restore the best weights instead of keeping the last ones? And what does patience trade?**

@@ -38,9 +38,6 @@ DRAWN_TEXT_PX = style.SMALLEST_DRAWN_PX
 SCRUB_TARGET_MS = 100   # scrubber move -> new picture; reported, never failed on (load varies)
 SCRUB_MOVES = 3         # scrubber moves timed per dashboard; the median is reported
 DASHBOARD_SHOTS = ARTIFACTS / "browser" / "dashboards"
-# Static figures are judged on lesson pages. Solutions and exercises draw theirs with plain
-# matplotlib at a size each cell picks (the learner's working space): measured and recorded only.
-LEARNERS_OWN = ("solutions/", "exercises/")
 # Voila loads an icon font from the internet; offline that one request fails and is harmless.
 HARMLESS_CONSOLE = ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_INTERNET_DISCONNECTED")
 
@@ -637,8 +634,7 @@ def check_lab_notebook(page, base: str, path: str, stem: str) -> Report:
         t = time.monotonic()
         _check_dashboards(page, report, LAB_NOTEBOOK, stem.removeprefix("lab-"),
                           idle=lambda: _lab_idle(page),
-                          error_count=lambda: page.evaluate(LOG_COUNT_JS),
-                          figures=not path.startswith(LEARNERS_OWN))
+                          error_count=lambda: page.evaluate(LOG_COUNT_JS))
         if report.dashboards:
             report.seconds["sliders"] = time.monotonic() - t
         report.problems += page.evaluate(DOM_PROBLEMS_JS, [LAB_NOTEBOOK, list(WIDGET_FAILURES)])
