@@ -286,6 +286,36 @@ def test_a_frame_is_drawn_ahead_only_while_no_other_thread_draws(monkeypatch):
     assert dash.frames_png == {} and dash._replay is not None
 
 
+
+def test_a_scrub_while_another_thread_runs_is_dropped_not_an_error():
+    """A scrub for the old run arriving on a second thread of the kernel while a knob move
+    trains the new one: no error, no picture of the old run; the new run's end sets the scrubber."""
+    import threading
+
+    dash = _short()  # 6 epochs
+    held, release = threading.Event(), threading.Event()
+    steps_of_new = []
+
+    def knob_move_elsewhere():  # what run() does: hold the figure while the new run trains
+        with dash._lock:
+            held.set()
+            release.wait(10)
+            dash.controls["epochs"].value = 3  # the new run: 3 epochs (runs within the lock)
+            steps_of_new.append(dash.steps(dash.result))
+
+    other = threading.Thread(target=knob_move_elsewhere)
+    other.start()
+    held.wait(10)
+    picture = bytes(dash.image.value)
+    dash.scrubber.value = 5  # a step of the old 6-epoch run, beyond the new run's 3
+    assert dash.error is None and bytes(dash.image.value) == picture
+    release.set()
+    other.join(30)
+    assert steps_of_new == [3] and dash.error is None
+    assert dash.scrubber.max == 3 and dash.scrubber.value == 3
+    dash.scrubber.value = 1  # and scrubbing works again
+    assert dash.shown_step == 1 and dash.error is None
+
 def test_at_most_keep_pictures_are_kept_the_farthest_going_first(monkeypatch):
     monkeypatch.setattr(_base, "KEEP", 3)
     dash = _short()

@@ -552,14 +552,15 @@ class Dashboard:
     def show_step(self, step: int) -> bytes:
         """Show the last run at ``step`` (an epoch; a step of the path in PathExplorer) from what
         was stored while it ran: nothing trains. Returns the picture's PNG bytes."""
-        r = self.result
-        if r is None:
-            raise ValueError(f"{self.STEP} cannot be shown: the dashboard has no run to replay "
-                             f"({self.error})")
-        step = check.integer(self.STEP, step, low=0, high=self.steps(r))
-        start = time.perf_counter()
-        png = self.frames_png.get(step) or self.frame_png(step)  # a picture kept: swapped only
-        self.image.value = png
+        with self._lock:  # the run is read, and its picture drawn, as one: never half a new run
+            r = self.result
+            if r is None:
+                raise ValueError(f"{self.STEP} cannot be shown: the dashboard has no run to "
+                                 f"replay ({self.error})")
+            step = check.integer(self.STEP, step, low=0, high=self.steps(r))
+            start = time.perf_counter()
+            png = self.frames_png.get(step) or self.frame_png(step)  # a picture kept: swapped only
+            self.image.value = png
         was = self.steps(r) if self.shown_step is None else self.shown_step  # (the end, at first)
         self._heading = -1 if step < was else 1  # where the frames drawn ahead go next
         self.shown_step = step
@@ -649,11 +650,18 @@ class Dashboard:
     def _on_scrub(self, change):
         if self._busy or self._last is None:
             return
+        # A scrub that comes in on the kernel's second thread while a run is under way on the
+        # first (which holds the figure) is for the run being replaced: dropped, since the new
+        # run's end puts the scrubber at its own last epoch.
+        if not self._lock.acquire(blocking=False):
+            return
         try:
             self.show_step(change["new"])
         except Exception as exc:  # shown in the dashboard; the dashboard keeps working
             self.error = f"{type(exc).__name__}: {exc}"
             self._show_error()
+        finally:
+            self._lock.release()
 
     def _reset_scrubber(self, result) -> None:
         """After a run: the scrubber spans its steps and stands at the end, which is shown."""
