@@ -303,7 +303,8 @@ def _two_trials_and_an_orphan(tmp_path, moons):
     one heartbeat and died."""
     url = f"sqlite:///{tmp_path / 'study.db'}"
     tune.search(moons, SPACE, n_trials=2, epochs=1, storage=url, study_name="s", heartbeat=1)
-    study = optuna.load_study(study_name="s", storage=open_storage(url, heartbeat=1))
+    study = optuna.load_study(study_name="s", storage=open_storage(url, heartbeat=1),
+                              sampler=optuna.samplers.RandomSampler(seed=0))
     orphan = study.ask()
     orphan.set_user_attr("worker", "another-laptop:1")
     study._storage.record_heartbeat(orphan._trial_id)
