@@ -316,6 +316,21 @@ def test_a_scrub_while_another_thread_runs_is_dropped_not_an_error():
     dash.scrubber.value = 1  # and scrubbing works again
     assert dash.shown_step == 1 and dash.error is None
 
+
+@pytest.mark.parametrize("cls", [widgets.Playground, widgets.PathExplorer])
+def test_showing_a_dashboard_leaves_its_panels_where_the_live_picture_has_them(cls):
+    """Displaying a dashboard draws its picture for viewers without widgets, with the verdict
+    under it (the panels move up); the frames scrubbed to afterwards have the live picture's
+    panels, not that squeezed layout."""
+    dash = cls(epochs=6) if cls is widgets.Playground else cls(steps=20)
+    dash.run()
+    live = np.array([ax.get_position().bounds for ax in dash.figure.axes])
+    dash._repr_mimebundle_()  # what a notebook does to show it
+    dash.scrubber.value = 2
+    assert dash.shown_step == 2
+    now = np.array([ax.get_position().bounds for ax in dash.figure.axes])
+    assert np.allclose(now, live, atol=1e-3)
+
 def test_at_most_keep_pictures_are_kept_the_farthest_going_first(monkeypatch):
     monkeypatch.setattr(_base, "KEEP", 3)
     dash = _short()

@@ -484,7 +484,10 @@ class Dashboard:
             return render_png(self.figure)
         finally:
             note.remove()
-            self._laid_out = None  # the next picture is laid out afresh, full height
+            # back to the full height at once: a replay keeps the places the panels have now
+            self.figure.set_layout_engine("constrained")
+            self.figure.draw_without_rendering()
+            self._laid_out = _layout_key(self.figure)
 
     def _draw_final(self):
         r = self._last
@@ -494,7 +497,7 @@ class Dashboard:
         self.draw(r, self.axes)
         for ax in self.axes.values():
             legend = ax.get_legend()  # beside the panel, run after run: nothing jumps
-            if legend is not None and not (legend._loc == 2 and legend._bbox_to_anchor is not None):
+            if legend is not None and legend._bbox_to_anchor is None:  # (unless placed by draw)
                 style.place_legend(ax, loc="outside")  # (not there already: upper left, anchored)
             _fix_title(ax)
         self.figure.suptitle(f"{self.TITLE}: {r.diagnosis.label}", fontsize=style.TEXT_PT, x=0.01,

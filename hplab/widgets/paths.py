@@ -14,6 +14,7 @@ import numpy as np
 from .. import _validate as check
 from .. import plots
 from ..playground import USES_MOMENTUM, PathResult, Preset
+from ..plots import _style as style
 from ..surfaces import SURFACES, describe_path, get_surface, optimizer_path
 from ._base import Dashboard, _move_veil, _slider_style, _veil
 
@@ -88,6 +89,12 @@ class PathExplorer(Dashboard):
             runs = {f"before: {self.ghost.path.optimizer}": self.ghost.path, **runs}
         plots.optimizer_paths(runs, axes["path"], surface=result.path.surface)
         plots.path_losses(runs, axes["loss"])
+        # One legend, under the paths: the loss panel draws the same runs in the same colours
+        # and line styles, so both panels get their full width instead of a legend each beside.
+        axes["loss"].get_legend().remove()
+        axes["path"].legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2,
+                            fontsize=style.SMALL_PT, borderaxespad=3.2)  # clear of the x label,
+        # in font sizes, whatever height the panel gets
 
     def steps(self, result: PathResult) -> int:
         return len(result.path.points) - 1
