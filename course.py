@@ -256,12 +256,16 @@ def open_lab(extra) -> int:
 
 
 def test(extra) -> int:
+    # Two workers, each (and every kernel and server it starts) on one PyTorch/OpenMP thread:
+    # otherwise each takes as many threads as the machine shows cores, which on a machine that
+    # shows many cores but grants few makes every worker wait on the others' threads.
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     # --durations: the slowest tests are listed at the end, so a run that grows slow says where
-    code = run(PY, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--durations=15", *extra)
+    code = run(PY, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--durations=15", *extra, env=env)
     # Then every notebook in a real browser (JupyterLab and Voila in Chromium): one JupyterLab
     # per worker, notebooks shared out one at a time. Exit code 5: -k chose none of them.
     browser = run(PY, "-m", "pytest", "-m", "browser", "-n", "2", "--dist", "loadgroup",
-                  "tests/browser", *extra)
+                  "tests/browser", *extra, env=env)
     return code or (0 if browser == 5 else browser)
 
 
