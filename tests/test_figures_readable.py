@@ -445,6 +445,30 @@ def test_a_figure_of_ones_own_in_plots_style_is_readable_and_nothing_else_change
     assert plain.get_figwidth() * plain.dpi < 0.8 * style.NARROWEST_OUTPUT_PX  # colours some
     assert any(k.startswith("palette") for k in faults(plain))  # colour-blind readers confuse
 
+
+def test_a_figure_another_library_drew_is_fitted_to_the_notebook():
+    """Optuna's own plots (10 pt text, its own size and layout): widened to the notebook, their
+    text no smaller than the course's minimum on screen, nothing drawn outside the figure."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
+    study.optimize(lambda t: (t.suggest_float("lr", 1e-4, 1.0, log=True) - 0.01) ** 2, n_trials=12)
+    drawn = optuna.visualization.matplotlib
+    with pytest.warns(optuna.exceptions.ExperimentalWarning):
+        figures = [drawn.plot_optimization_history(study).figure,
+                   drawn.plot_slice(study, params=["lr"]).figure]
+    plt.style.use("default")  # Optuna switches matplotlib to its own style
+    wide = [f for f in figures if f.get_figwidth() * f.dpi >= 0.8 * style.WIDTH * style.DPI]
+    assert not wide  # as Optuna draws them: narrower than the notebook
+    for fig in figures:
+        assert plots.fit_to_notebook(fig, height=4) is fig
+        assert fig.get_figwidth() * fig.dpi == style.WIDTH * style.DPI
+        assert small_texts(fig, fig.dpi) == []
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        assert box.x0 >= -1 and box.y0 >= -1 and box.x1 <= fig.get_figwidth() + 1e-6
+        plt.close(fig)
+
 def test_a_log_axis_keeps_two_plain_labels_over_any_range():
     for lo, hi in ((1e-5, 10.0), (0.009, 0.12), (0.028, 0.106), (0.03, 0.045), (0.031, 0.039),
                    (2.0, 3.0), (0.5, 0.52), (0.386, 0.79), (1e-12, 1e12)):

@@ -26,7 +26,7 @@ from ._common import (
     VAL_COLOR,
     clip_values,
 )
-from ._style import mark_true_value, style
+from ._style import fit_to_notebook, mark_true_value, style
 from .boundaries import decision_boundary, fitted_curve
 from .curves import batch_losses, loss_curves, metric_curves, overlay, seed_bands
 from .gradients import (
@@ -49,6 +49,6 @@ __all__ = [
     "optimizer_paths", "path_losses",
     "grid",
     # helpers, the style for figures of one's own, and the colours of a run
-    "clip_values", "mark_true_value", "style",
+    "clip_values", "mark_true_value", "style", "fit_to_notebook",
     "TRAIN_COLOR", "VAL_COLOR", "BAD_COLOR", "GHOST_ALPHA", "RUN_COLORS", "CLIP_FACTOR",
 ]

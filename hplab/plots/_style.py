@@ -130,6 +130,25 @@ def style():
     return course_style(own=True)
 
 
+def fit_to_notebook(fig, *, height: float | None = None):
+    """A figure another library drew (Optuna's plots, say) made as wide as the notebook, its
+    text lifted to the course's sizes (ticks, legends and notes to ``SMALL_PT``, titles and axis
+    labels to ``TEXT_PT``) and laid out again so nothing is cut off. Returns ``fig``."""
+    from matplotlib.text import Text
+
+    fig.set_size_inches(WIDTH, fig.get_figheight() if height is None else height)
+    fig.set_dpi(DPI)
+    for ax in fig.axes:
+        ax.tick_params(labelsize=SMALL_PT)
+    for text in fig.findobj(Text):
+        text.set_fontsize(max(text.get_fontsize(), SMALL_PT))
+    for ax in fig.axes:
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+            text.set_fontsize(max(text.get_fontsize(), TEXT_PT))
+    fig.set_layout_engine("tight")  # (Optuna's grids and colour bars defeat constrained layout)
+    return fig
+
+
 def new_axes(width: float = WIDTH, height: float = HEIGHT):
     """A new figure of the course's size (constrained layout, so outside legends fit)."""
     import matplotlib.pyplot as plt
