@@ -21,7 +21,7 @@ from . import _validate as check
 from .data import Data
 from .models import mlp
 from .sweep import _seed_list, fit_seeds
-from .train import OPTIMIZERS, History, fit, loss_fn
+from .train import OPTIMIZERS, History, fit, loss_fn, torch_threads
 
 LESSON_SEEDS = (0, 1, 2, 3, 4, 5)
 
@@ -101,12 +101,13 @@ def gradient_noise(model, data: Data, batch_sizes, *, draws: int = 200, seed: in
         loss = criterion(model(X[idx]), y[idx])
         return torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)])
 
-    full = grad(torch.arange(n))
     noise = {}
-    for b in sizes:
-        sq = [float(((grad(torch.randperm(n, generator=gen)[:b]) - full) ** 2).sum())
-              for _ in range(draws)]
-        noise[b] = math.sqrt(sum(sq) / draws)
+    with torch_threads(1):  # as fit: one thread is fastest for the course's small networks
+        full = grad(torch.arange(n))
+        for b in sizes:
+            sq = [float(((grad(torch.randperm(n, generator=gen)[:b]) - full) ** 2).sum())
+                  for _ in range(draws)]
+            noise[b] = math.sqrt(sum(sq) / draws)
     return noise
 
 

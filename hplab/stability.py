@@ -22,7 +22,7 @@ import torch
 from . import _validate as check
 from .data import CLASSIFICATION, Data
 from .models import mlp
-from .train import History, fit
+from .train import History, fit, torch_threads
 
 DEPTH, WIDTH = 12, 64  # deep and narrow: products of 13 layers' Jacobians
 BUGS = ("shuffled_labels", "no_zero_grad")
@@ -83,14 +83,15 @@ def overfit_one_batch(data: Data, *, bug: str | None = None, n_examples: int = 3
     net = mlp(data.n_features, data.n_outputs, depth=depth, width=width, seed=seed)
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     losses = []
-    for _ in range(steps):
-        if bug != "no_zero_grad":
-            opt.zero_grad()
-        target = y[torch.randperm(n_examples, generator=gen)] if bug == "shuffled_labels" else y
-        loss = torch.nn.functional.cross_entropy(net(X), target)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item() if math.isfinite(loss.item()) else math.inf)
+    with torch_threads(1):  # as fit: one thread is fastest for the course's small networks
+        for _ in range(steps):
+            if bug != "no_zero_grad":
+                opt.zero_grad()
+            target = y[torch.randperm(n_examples, generator=gen)] if bug == "shuffled_labels" else y
+            loss = torch.nn.functional.cross_entropy(net(X), target)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item() if math.isfinite(loss.item()) else math.inf)
     return losses
 
 
