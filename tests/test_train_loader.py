@@ -124,3 +124,21 @@ def test_a_loader_over_an_iterable_dataset_trains_and_an_empty_one_is_refused(mo
     empty = DataLoader(TensorDataset(moons.train.X[:0], moons.train.y[:0]), batch_size=8)
     with pytest.raises(ValueError, match="the training DataLoader yields no batches"):
         hplab.fit(hplab.mlp(2, 2), empty)
+
+
+def test_a_last_minibatch_of_one_for_batchnorm_is_refused_with_the_fix_named():
+    """65 examples in batches of 32 leave a last minibatch of 1, on which BatchNorm cannot
+    train: fit names drop_last=True instead of PyTorch's 'more than 1 value per channel'."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(65, 3, generator=gen)
+    y = (X[:, 0] > 0).long()
+    val = DataLoader(TensorDataset(X[:20], y[:20]), batch_size=32)
+    model = hplab.mlp(3, 2, norm="batch", seed=0)
+    with pytest.raises(ValueError, match=r"minibatch of 1 example .*drop_last=True"):
+        hplab.fit(model, (DataLoader(TensorDataset(X, y), batch_size=32), val), epochs=2)
+    kept = DataLoader(TensorDataset(X, y), batch_size=32, drop_last=True)
+    hist = hplab.fit(hplab.mlp(3, 2, norm="batch", seed=0), (kept, val), epochs=2)
+    assert hist.status == "completed" and hist.steps_per_epoch == 2
+    plain = hplab.fit(hplab.mlp(3, 2, seed=0), (DataLoader(TensorDataset(X, y), batch_size=32), val),
+                      epochs=2)  # without BatchNorm a minibatch of one is an ordinary step
+    assert plain.steps_per_epoch == 3

@@ -233,7 +233,7 @@ def fit(model: nn.Module, data, *, optimizer: str = "adam", lr: float = 1e-3,
         targets = _loader_targets(model, *loaders, dev)
         train, val = targets.train, targets.val
         n_outputs, task, gen = targets.n_outputs, targets.task, None
-        batches = LoaderBatches(loaders[0], dev)
+        batches = LoaderBatches(loaders[0], dev, batchnorm=_has_batchnorm(model))
         scored = loaders
     scale = _target_scale(model, targets, train, standardize_targets, dev)
     objective = Objective(targets, loss, metric, class_weight, scale, dev)

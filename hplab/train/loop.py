@@ -96,10 +96,12 @@ class TensorBatches:
 
 
 class LoaderBatches:
-    """The minibatches of a DataLoader, moved to ``device`` (the loader shuffles, if it does)."""
+    """The minibatches of a DataLoader, moved to ``device`` (the loader shuffles, if it does).
+    ``batchnorm``: the model has BatchNorm, which cannot train on a minibatch of one example;
+    such a minibatch is refused with the fix named, before the model sees it."""
 
-    def __init__(self, loader, device: torch.device):
-        self.loader, self.device = loader, device
+    def __init__(self, loader, device: torch.device, *, batchnorm: bool = False):
+        self.loader, self.device, self.batchnorm = loader, device, batchnorm
 
     def __len__(self) -> int:
         try:
@@ -109,6 +111,12 @@ class LoaderBatches:
 
     def __iter__(self):
         for xb, yb in self.loader:
+            if self.batchnorm and len(xb) == 1:
+                size = getattr(self.loader, "batch_size", None)
+                raise ValueError(
+                    f"the training DataLoader gave a minibatch of 1 example (batch_size {size}), "
+                    f"and the model's BatchNorm cannot train on one example; give the loader "
+                    f"drop_last=True, or a batch size that leaves a last minibatch of 2 or more")
             yield xb.to(self.device), yb.to(self.device)
 
 
