@@ -318,6 +318,22 @@ def test_join_by_default_adds_one_trial_and_takes_over_a_dead_workers_trial(tmp_
     assert states == ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]
 
 
+
+@pytest.mark.timeout(120)  # before the fix, the join below waited for ever
+def test_a_trial_whose_worker_died_before_its_first_line_is_failed_not_waited_for(tmp_path, moons):
+    """A worker killed between Optuna creating its trial and calling the objective leaves a
+    running trial with no worker tag, no values and no heartbeat (as a killed worker did in a
+    test run). Past three heartbeats it is failed, and the study reaches its target."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    tune.search(moons, SPACE, n_trials=2, epochs=1, storage=url, study_name="s", heartbeat=1)
+    study = optuna.load_study(study_name="s", storage=open_storage(url, heartbeat=1),
+                              sampler=optuna.samplers.RandomSampler(seed=0))
+    orphan = study.ask()  # created, then its process died before the objective's first line
+    tune.join(url, "s", n_trials=3, heartbeat=1)
+    states = [t.state.name for t in _study(tmp_path / "study.db").trials]
+    assert states[orphan.number] == "FAIL" and "RUNNING" not in states
+    assert states.count("COMPLETE") == 3 and len(states) == 4  # failed, not queued again
+
 def test_no_trial_starts_while_running_ones_fill_the_target(tmp_path, moons):
     url = _two_trials_and_an_orphan(tmp_path, moons)
     tune.join(url, "s", n_trials=3, heartbeat=1)  # 2 finished + 1 running: nothing to start

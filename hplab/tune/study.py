@@ -31,6 +31,7 @@ from .space import (
 )
 from .storage import (
     ENV,
+    HEARTBEAT,
     HOST,
     MAX_RETRY,
     _log,
@@ -473,13 +474,41 @@ def _fill(study, objective, target, callbacks, epoch_budget=None, learner=None):
 
 
 def _fail_dead_workers(study):
-    """Fail (and queue again) running trials whose worker is gone."""
+    """Fail (and queue again) running trials whose worker is gone, and fail the trials of workers
+    killed before their trial's first line ran (see :func:`_unstarted`)."""
     from optuna.storages import fail_stale_trials
 
     fail_stale_trials(study)  # silent past the heartbeat's grace period; a no-op without heartbeats
     for trial in study.get_trials(deepcopy=False, states=_states(("RUNNING",))):
         if dead_local_worker(trial.user_attrs.get("worker")):
             _fail_and_retry(study, trial._trial_id)
+        elif _unstarted(study, trial):
+            _fail_unstarted(study, trial._trial_id)
+
+
+def _unstarted(study, trial) -> bool:
+    """A running trial whose objective never began: no ``worker`` tag (the objective's first
+    line writes it) and no parameter, well past the time a live worker takes to get there
+    (three heartbeats). Its worker died between Optuna creating the trial and calling the
+    objective, before any heartbeat: nothing else would ever end it, and workers waiting for
+    the study's last trials would wait for it for ever."""
+    import datetime
+
+    if "worker" in trial.user_attrs or trial.params or trial.datetime_start is None:
+        return False
+    beat = getattr(study._storage, "get_heartbeat_interval", lambda: None)() or HEARTBEAT
+    return (datetime.datetime.now() - trial.datetime_start).total_seconds() > 3 * beat
+
+
+def _fail_unstarted(study, trial_id) -> None:
+    """Mark a trial that never began failed; it drew no values, so nothing is queued again."""
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
+
+    try:
+        study._storage.set_trial_state_values(trial_id, state=TrialState.FAIL)
+    except UpdateFinishedTrialError:  # another worker got there first
+        pass
 
 
 def _fail_and_retry(study, trial_id, *, cut_off=False):
