@@ -482,8 +482,8 @@ def _fail_dead_workers(study):
     for trial in study.get_trials(deepcopy=False, states=_states(("RUNNING",))):
         if dead_local_worker(trial.user_attrs.get("worker")):
             _fail_and_retry(study, trial._trial_id)
-        elif _unstarted(study, trial):
-            _fail_unstarted(study, trial._trial_id)
+        elif _unstarted(study, trial):  # it drew no values: nothing to run again
+            _fail_and_retry(study, trial._trial_id, retry=False)
 
 
 def _unstarted(study, trial) -> bool:
@@ -500,21 +500,11 @@ def _unstarted(study, trial) -> bool:
     return (datetime.datetime.now() - trial.datetime_start).total_seconds() > 3 * beat
 
 
-def _fail_unstarted(study, trial_id) -> None:
-    """Mark a trial that never began failed; it drew no values, so nothing is queued again."""
-    from optuna.exceptions import UpdateFinishedTrialError
-    from optuna.trial import TrialState
-
-    try:
-        study._storage.set_trial_state_values(trial_id, state=TrialState.FAIL)
-    except UpdateFinishedTrialError:  # another worker got there first
-        pass
-
-
-def _fail_and_retry(study, trial_id, *, cut_off=False):
+def _fail_and_retry(study, trial_id, *, cut_off=False, retry=True):
     """Mark a running trial failed and enqueue its configuration again, as Optuna's heartbeat
     does for a stale trial (at most ``MAX_RETRY`` times per configuration). ``cut_off``: this
-    process's own trial, which Optuna may already have marked failed when the database failed."""
+    process's own trial, which Optuna may already have marked failed when the database failed.
+    ``retry=False``: only mark it failed."""
     from optuna.exceptions import UpdateFinishedTrialError
     from optuna.storages import RetryHeartbeatStaleTrialCallback
     from optuna.trial import TrialState
@@ -527,7 +517,7 @@ def _fail_and_retry(study, trial_id, *, cut_off=False):
             return
     except UpdateFinishedTrialError:  # another worker got there first
         return
-    if state != TrialState.RUNNING and not (cut_off and state == TrialState.FAIL):
+    if not retry or (state != TrialState.RUNNING and not (cut_off and state == TrialState.FAIL)):
         return
     RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)(study, storage.get_trial(trial_id))
 
